@@ -1,0 +1,177 @@
+"""Search and lookup over the serving generation.
+
+    kb = KnowledgeIndex.open(index_dir)
+    kb.search("水稻", level="local").hits
+    kb.lookup("db23t2419-2026")
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from whoosh import index as whoosh_index
+from whoosh import sorting
+from whoosh.highlight import ContextFragmenter, Formatter, get_text
+from whoosh.index import EmptyIndexError
+from whoosh.query import And, NumericRange, Or, Phrase, Term
+
+from kb import numbers
+from kb.errors import IndexMissing, NotFound
+from kb.records import Record
+from index import store
+from index.query import ParsedQuery, parse_query
+from index.schema import RECORDS, TITLE_BOOST
+
+FACET_FIELDS = ("level", "status", "region")
+RECORD_TEXT_FIELDS = {"title": TITLE_BOOST, "scope": 1.0, "english_title": 1.0, "dept": 0.5}
+
+
+@dataclass
+class Hit:
+    id: str
+    number: str
+    title: str
+    level: str
+    status: str
+    score: float
+    snippet: str
+
+
+@dataclass
+class SearchResult:
+    query: str
+    total: int
+    hits: list[Hit]
+    facets: dict[str, dict[str, int]] = field(default_factory=dict)
+    matched_as: str = "text"  # text / number / text-any (no hit had every word)
+
+    def to_dict(self) -> dict:
+        return {"query": self.query, "total": self.total, "matched_as": self.matched_as,
+                "hits": [h.__dict__ for h in self.hits], "facets": self.facets}
+
+
+class EmFormatter(Formatter):
+    """Marks matched terms as <em>…</em>; the terminal renderer turns them bold."""
+
+    between = "…"
+
+    def format_token(self, text, token, replace=False):
+        return f"<em>{get_text(text, token, replace)}</em>"
+
+
+def _field_or(fields: dict[str, float], make) -> Or:
+    return Or([make(name, boost) for name, boost in fields.items()])
+
+
+def text_query(parsed: ParsedQuery, fields: dict[str, float], require_all: bool = True):
+    """AND (or OR) of the query's words and phrases, each matched in any of `fields`."""
+    parts = [_field_or(fields, lambda f, b, t=term: Term(f, t, boost=b)) for term in parsed.terms]
+    parts += [_field_or(fields, lambda f, b, w=words: Phrase(f, w, boost=b)) for words in parsed.phrases]
+    if not parts:
+        return None
+    return And(parts) if require_all else Or(parts)
+
+
+def filter_query(level=None, status=None, region=None, year=None, kind=None):
+    terms = []
+    for name, value in (("level", level), ("status", status), ("region", region), ("kind", kind)):
+        if value:
+            terms.append(Term(name, value))
+    if year:
+        terms.append(NumericRange("year", int(year), int(year)))
+    return And(terms) if terms else None
+
+
+def number_query(parsed: numbers.StandardNumber):
+    """Exact edition with a year; all editions (and parts, for a bare series) without."""
+    if parsed.year is not None:
+        return Term("number_key", parsed.key)
+    if parsed.part:
+        return Term("edition_key", parsed.edition_free_key)
+    return Term("series_key", parsed.series_key)
+
+
+class KnowledgeIndex:
+    """An open generation; keep one per process and reuse its searcher."""
+
+    def __init__(self, generation: store.Generation, index_dir: Path):
+        self.generation = generation
+        self.index_dir = index_dir
+        try:
+            self._records = whoosh_index.open_dir(str(generation.path), indexname=RECORDS)
+        except (EmptyIndexError, OSError, ValueError, EOFError) as exc:
+            raise IndexMissing(f"index generation {generation.name} cannot be opened ({exc})") from None
+        self._searcher = self._records.searcher()
+        self._clauses = None
+
+    @classmethod
+    def open(cls, index_dir: Path) -> "KnowledgeIndex":
+        return cls(store.open_generation(index_dir), index_dir)
+
+    def close(self) -> None:
+        self._searcher.close()
+        self._records.close()
+
+    @property
+    def meta(self) -> dict:
+        return self.generation.meta
+
+    # -- records -------------------------------------------------------------
+
+    def search(self, text: str, level=None, status=None, region=None, year=None, kind=None,
+               limit: int = 10, facets: bool = True) -> SearchResult:
+        parsed = parse_query(text)
+        filt = filter_query(level, status, region, year, kind)
+        if parsed.number is not None:
+            return self._run(text, number_query(parsed.number), filt, limit, facets, "number")
+        result = self._run(text, text_query(parsed, RECORD_TEXT_FIELDS), filt, limit, facets, "text")
+        if result.total == 0 and len(parsed.terms) + len(parsed.phrases) > 1:
+            result = self._run(text, text_query(parsed, RECORD_TEXT_FIELDS, require_all=False),
+                               filt, limit, facets, "text-any")
+        return result
+
+    def _run(self, text, query, filt, limit, facets, matched_as) -> SearchResult:
+        groupedby = ({name: sorting.FieldFacet(name, maptype=sorting.Count) for name in FACET_FIELDS}
+                     if facets else None)
+        results = self._searcher.search(query, limit=limit, filter=filt, groupedby=groupedby, terms=True)
+        results.fragmenter = ContextFragmenter(maxchars=120, surround=30)
+        results.formatter = EmFormatter()
+        hits = []
+        for hit in results:
+            snippet = hit.highlights("title") or hit.highlights("scope") or hit.get("scope", "")[:120]
+            hits.append(Hit(id=hit["id"], number=hit["id"], title=hit.get("title", ""),
+                            level=hit.get("level", ""), status=hit.get("status", ""),
+                            score=round(hit.score, 3), snippet=snippet))
+        facet_counts = {}
+        if facets:
+            for name in FACET_FIELDS:
+                counts = results.groups(name)
+                facet_counts[name] = dict(sorted(((k or "", v) for k, v in counts.items() if k),
+                                                 key=lambda kv: (-kv[1], kv[0])))
+        return SearchResult(query=text, total=len(results), hits=hits, facets=facet_counts,
+                            matched_as=matched_as)
+
+    def records_matching(self, query) -> list[Record]:
+        return [Record.from_dict(json.loads(hit["record"]))
+                for hit in self._searcher.search(query, limit=None)]
+
+    def lookup(self, text: str) -> list[Record]:
+        """All records for one number in any spelling: the edition, or every edition/part."""
+        parsed = numbers.parse(text)
+        found = self.records_matching(number_query(parsed))
+        if not found:
+            raise NotFound(f"{parsed.canonical} is not in the knowledge base",
+                           hint="check the number, or run `kb search` with words from its title")
+        return found
+
+    def record(self, record_id: str) -> Record | None:
+        stored = self._searcher.document(id=record_id)
+        return Record.from_dict(json.loads(stored["record"])) if stored else None
+
+    def all_records(self) -> list[Record]:
+        return [Record.from_dict(json.loads(fields["record"]))
+                for fields in self._searcher.all_stored_fields()]
+
+    def doc_count(self) -> int:
+        return self._searcher.doc_count()

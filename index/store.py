@@ -1,0 +1,187 @@
+"""The index directory: generations, the CURRENT pointer, the writer lock and meta.json.
+
+    <index_dir>/
+      CURRENT            name of the serving generation (written to a temp file, then renamed)
+      writer.lock        flock-held by the one writer; holds its pid for messages
+      gen-<stamp>-<pid>/ one complete Whoosh storage (records + clauses) and meta.json
+
+A writer builds a new generation beside the serving one and switches CURRENT
+atomically, so readers never see a half-built index and a killed build leaves the
+previous generation serving. The generation before the current one is kept so a
+reader that read CURRENT just before a switch can still open it.
+"""
+from __future__ import annotations
+
+import errno
+import fcntl
+import json
+import os
+import shutil
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from kb.errors import IndexMissing, Locked, VersionMismatch
+from index.schema import VERSION
+
+POINTER = "CURRENT"
+LOCK = "writer.lock"
+META = "meta.json"
+KEEP_PREVIOUS = 1
+
+
+@dataclass
+class Generation:
+    path: Path
+    meta: dict
+
+    @property
+    def name(self) -> str:
+        return self.path.name
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def current_name(index_dir: Path) -> str | None:
+    try:
+        name = (index_dir / POINTER).read_text(encoding="utf-8").strip()
+    except FileNotFoundError:
+        return None
+    return name or None
+
+
+def open_generation(index_dir: Path, check_version: bool = True) -> Generation:
+    """The serving generation; IndexMissing or VersionMismatch with a hint."""
+    name = current_name(index_dir)
+    if name is None:
+        raise IndexMissing(f"no index in {index_dir}")
+    path = index_dir / name
+    try:
+        meta = json.loads((path / META).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise IndexMissing(f"index generation {name} in {index_dir} is missing its {META}") from None
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        raise IndexMissing(f"index generation {name} in {index_dir} has a corrupt {META}") from None
+    if check_version:
+        built = {k: meta.get(k) for k in VERSION}
+        if built != VERSION:
+            raise VersionMismatch(
+                f"the index in {index_dir} was built with schema/analyzer {built['schema']}/{built['analyzer']}, "
+                f"this kb needs {VERSION['schema']}/{VERSION['analyzer']}")
+    return Generation(path, meta)
+
+
+def new_generation(index_dir: Path) -> Path:
+    index_dir.mkdir(parents=True, exist_ok=True)
+    stamp = time.strftime("%Y%m%dT%H%M%S", time.gmtime())
+    path = index_dir / f"gen-{stamp}-{time.monotonic_ns() % 10**9:09d}-{os.getpid()}"
+    path.mkdir()
+    return path
+
+
+def write_meta(gen_path: Path, meta: dict) -> None:
+    tmp = gen_path / (META + ".tmp")
+    tmp.write_text(json.dumps({**meta, **VERSION}, ensure_ascii=False, indent=1), encoding="utf-8")
+    with open(tmp, "rb") as handle:
+        os.fsync(handle.fileno())
+    os.replace(tmp, gen_path / META)
+
+
+def fsync_tree(path: Path) -> None:
+    for root, _dirs, files in os.walk(path):
+        for name in files:
+            with open(os.path.join(root, name), "rb") as handle:
+                os.fsync(handle.fileno())
+        _fsync_dir(Path(root))
+
+
+def switch_to(index_dir: Path, gen_path: Path) -> None:
+    """Point CURRENT at gen_path atomically, then drop generations no reader needs."""
+    fsync_tree(gen_path)
+    tmp = index_dir / (POINTER + ".tmp")
+    tmp.write_text(gen_path.name + "\n", encoding="utf-8")
+    with open(tmp, "rb") as handle:
+        os.fsync(handle.fileno())
+    os.replace(tmp, index_dir / POINTER)
+    _fsync_dir(index_dir)
+    remove_stale_generations(index_dir)
+
+
+def remove_stale_generations(index_dir: Path) -> list[str]:
+    """Remove every generation but the current one and the one before it.
+    Only called by the lock holder, so no other writer is building one."""
+    current = current_name(index_dir)
+    gens = sorted((p for p in index_dir.glob("gen-*") if p.is_dir()), key=lambda p: p.stat().st_mtime)
+    complete = [p for p in gens if (p / META).exists() and p.name != current]
+    keep = {current, *(p.name for p in complete[-KEEP_PREVIOUS:])}
+    removed = []
+    for path in gens:
+        if path.name not in keep:
+            shutil.rmtree(path, ignore_errors=True)
+            removed.append(path.name)
+    return removed
+
+
+class WriterLock:
+    """An exclusive flock on <index_dir>/writer.lock.
+
+    The kernel drops a flock when its holder dies, so a lock left by a killed
+    process is never stale: the file stays, the lock does not, and the next
+    writer takes it. The pid in the file is only for the message."""
+
+    def __init__(self, index_dir: Path):
+        self.path = index_dir / LOCK
+        self._fd: int | None = None
+
+    def acquire(self, wait: float = 0.0) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        deadline = time.monotonic() + max(wait, 0.0)
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except OSError as exc:
+                if exc.errno not in (errno.EAGAIN, errno.EACCES):
+                    os.close(fd)
+                    raise
+                if time.monotonic() >= deadline:
+                    holder = self._holder(fd)
+                    os.close(fd)
+                    raise Locked(f"another kb process is writing the index in {self.path.parent}{holder}",
+                                 hint="wait for it, or pass --wait SECONDS") from None
+                time.sleep(0.05)
+        os.ftruncate(fd, 0)
+        os.write(fd, f"{os.getpid()} {time.strftime('%Y-%m-%dT%H:%M:%S')}\n".encode())
+        self._fd = fd
+
+    @staticmethod
+    def _holder(fd: int) -> str:
+        try:
+            text = os.pread(fd, 100, 0).decode().split()
+            return f" (pid {text[0]}, since {text[1]})" if len(text) >= 2 else ""
+        except (OSError, UnicodeDecodeError):
+            return ""
+
+    def release(self) -> None:
+        if self._fd is not None:
+            fcntl.flock(self._fd, fcntl.LOCK_UN)
+            os.close(self._fd)
+            self._fd = None
+
+
+@contextmanager
+def writer_lock(index_dir: Path, wait: float = 0.0):
+    lock = WriterLock(index_dir)
+    lock.acquire(wait)
+    try:
+        yield lock
+    finally:
+        lock.release()

@@ -1,0 +1,41 @@
+"""Where things live: the shipped corpus, the user's data directory and the index.
+
+- corpus:  $KB_CORPUS, else the shipped `corpus/` package directory (the repo's
+           corpus/ in an editable install, site-packages/corpus in a wheel).
+- home:    $KB_HOME, else the per-user data directory (platformdirs).
+- index:   --index DIR, else <home>/index.
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import platformdirs
+
+import corpus as _shipped_corpus
+
+APP_NAME = "stdkb"
+
+
+def shipped_corpus_dir() -> Path:
+    return Path(_shipped_corpus.__file__).resolve().parent
+
+
+def corpus_dir(override: str | os.PathLike | None = None) -> Path:
+    if override:
+        return Path(override).expanduser()
+    env = os.environ.get("KB_CORPUS")
+    return Path(env).expanduser() if env else shipped_corpus_dir()
+
+
+def home_dir(override: str | os.PathLike | None = None) -> Path:
+    if override:
+        return Path(override).expanduser()
+    env = os.environ.get("KB_HOME")
+    return Path(env).expanduser() if env else Path(platformdirs.user_data_dir(APP_NAME))
+
+
+def index_dir(override: str | os.PathLike | None = None) -> Path:
+    if override:
+        return Path(override).expanduser()
+    return home_dir() / "index"
