@@ -1,0 +1,1 @@
+"""Whoosh lives here and nowhere else: analyzers, schemas, build, search."""

@@ -138,7 +138,7 @@ class KnowledgeIndex:
         results.fragmenter = ContextFragmenter(maxchars=120, surround=30)
         results.formatter = EmFormatter()
         hits = []
-        for hit in results:
+        for hit in results[:limit]:  # with groupedby, Whoosh scores every match
             snippet = hit.highlights("title") or hit.highlights("scope") or hit.get("scope", "")[:120]
             hits.append(Hit(id=hit["id"], number=hit["id"], title=hit.get("title", ""),
                             level=hit.get("level", ""), status=hit.get("status", ""),

@@ -1,0 +1,98 @@
+"""`kb import`: local files (announcement JSON, CSV, XLSX) → merged into corpus/standards.jsonl."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+from kb.corpus import STANDARDS_FILE, load_records, merge, write_records
+from kb.errors import BadInput, CorpusError, KbError, ParseError
+from kb.records import Record, now_iso
+from crawlers.tables import import_table
+
+TABLE_SUFFIXES = (".csv", ".xlsx", ".xlsm")
+SUFFIXES = (".json", *TABLE_SUFFIXES)
+
+
+@dataclass
+class ImportReport:
+    files: list[str] = field(default_factory=list)
+    read: int = 0
+    new: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    changes: list[dict] = field(default_factory=list)
+
+    def summary(self) -> dict:
+        return {"files": self.files, "read": self.read, "new": len(self.new),
+                "updated": len(self.updated), "unchanged": len(self.unchanged),
+                "errors": self.errors, "changes": len(self.changes)}
+
+
+def expand(paths: list[Path]) -> list[Path]:
+    files = []
+    for path in paths:
+        if path.is_dir():
+            files += sorted(p for p in path.rglob("*") if p.suffix.lower() in SUFFIXES)
+        elif path.exists():
+            if path.suffix.lower() not in SUFFIXES:
+                raise BadInput(f"{path}: cannot import {path.suffix or 'this'} files; "
+                               f"give announcement JSON, CSV or XLSX")
+            files.append(path)
+        else:
+            raise BadInput(f"{path}: no such file or directory")
+    return files
+
+
+def read_file(path: Path, sheet: str | None = None) -> tuple[list[Record], list[str]]:
+    if path.suffix.lower() in TABLE_SUFFIXES:
+        table = import_table(path, sheet)
+        return table.records, table.errors
+    from crawlers.parsers import PARSERS
+
+    try:
+        body = path.read_bytes()
+    except OSError as exc:
+        raise ParseError(f"cannot read {path}: {exc.strerror}") from None
+    result = PARSERS["announcement.json"](body, path.resolve().as_uri())
+    return result.records, []
+
+
+def import_files(paths: list[Path], corpus_dir: Path, sheet: str | None = None,
+                 progress: Callable[[dict], None] | None = None, record_changes=None) -> ImportReport:
+    """Read every file, merge by canonical number, and write the corpus once, atomically.
+
+    `record_changes(corpus_dir, before, after, source)` (kb.changes) logs what the import changed."""
+    files = expand(paths)
+    report = ImportReport(files=[str(p) for p in files])
+    fetched_at = now_iso()
+    incoming: list[Record] = []
+    for i, path in enumerate(files, 1):
+        try:
+            records, errors = read_file(path, sheet)
+        except KbError as exc:
+            if len(files) == 1:
+                raise
+            report.errors.append(f"{path}: {exc}")
+            continue
+        for record in records:
+            for source in record.sources:
+                source.fetched_at = source.fetched_at or fetched_at
+        incoming += records
+        report.errors += errors
+        if progress:
+            progress({"event": "progress", "done": i, "total": len(files), "file": str(path)})
+    report.read = len(incoming)
+    corpus_file = corpus_dir / STANDARDS_FILE
+    loaded = load_records(corpus_file)
+    if loaded.errors:
+        raise CorpusError(f"{loaded.errors[0]} — fix the corpus before importing; nothing was written",
+                          hint=f"{len(loaded.errors)} bad line(s) in {corpus_file}")
+    result = merge(loaded.records, incoming)
+    write_records(corpus_file, result.records.values())
+    report.new, report.updated, report.unchanged = result.new, result.updated, result.unchanged
+    if record_changes is not None:
+        report.changes = record_changes(corpus_dir, loaded.records, result.records,
+                                        ", ".join(report.files))
+    return report

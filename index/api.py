@@ -1,0 +1,21 @@
+"""Open the serving index, building it from the corpus on first use."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from kb.errors import IndexMissing
+from index import store
+from index.build import Progress, rebuild
+from index.search import KnowledgeIndex
+
+
+def open_index(index_dir: Path, corpus_dir: Path, auto_build: bool = True,
+               progress: Progress | None = None) -> KnowledgeIndex:
+    """The serving generation; when there is none yet and auto_build is on, build it first."""
+    if store.current_name(index_dir) is None and auto_build:
+        rebuild(corpus_dir, index_dir, progress=progress, wait=60)
+    try:
+        return KnowledgeIndex.open(index_dir)
+    except IndexMissing:
+        # A rebuild may have switched generations between reading CURRENT and opening.
+        return KnowledgeIndex.open(index_dir)

@@ -1,0 +1,254 @@
+"""The one output layer: JSON, CSV, JSON-lines progress and human (rich) renderers.
+
+Every read command hands its result here. JSON keeps Chinese as is
+(ensure_ascii=False); human output uses Chinese field labels.
+"""
+from __future__ import annotations
+
+import csv
+import json
+import re
+import sys
+import time
+from typing import Callable, Iterable
+
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+from kb.vocab import FORCE_LABELS, LEVEL_LABELS, STATUS_LABELS, region_name
+
+LABELS = {
+    "number": "标准号", "title": "标准名称", "english_title": "英文名称", "level": "层级",
+    "force": "性质", "status": "状态", "issue_date": "发布日期", "implementation_date": "实施日期",
+    "withdrawal_date": "废止日期", "replaces": "代替标准", "replaced_by": "被代替为",
+    "ics": "国际标准分类号", "ccs": "中国标准分类号", "dept": "主管部门",
+    "technical_committee": "归口单位", "region": "地区", "organisation": "团体/企业",
+    "drafting_orgs": "起草单位", "drafters": "起草人", "scope": "范围", "record_no": "备案号",
+    "doc_type": "类别", "other_numbers": "其他编号", "age_years": "标龄(年)", "sources": "来源",
+    "score": "得分", "snippet": "摘要", "kind": "类型", "path": "条款", "heading": "标题",
+    "text": "内容", "matched_by": "匹配依据", "line": "行", "found": "原文",
+}
+STATUS_STYLES = {"current": "green", "upcoming": "cyan", "withdrawn": "red", "replaced": "yellow",
+                 "unknown": "dim"}
+
+_stdout: Console | None = None
+_stderr: Console | None = None
+
+
+def out() -> Console:
+    global _stdout
+    if _stdout is None or _stdout.file is not sys.stdout:
+        _stdout = Console(file=sys.stdout, highlight=False, soft_wrap=False)
+    return _stdout
+
+
+def err() -> Console:
+    global _stderr
+    if _stderr is None or _stderr.file is not sys.stderr:
+        _stderr = Console(file=sys.stderr, highlight=False, soft_wrap=True)
+    return _stderr
+
+
+# -- machine formats ------------------------------------------------------------
+
+def print_json(data) -> None:
+    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2, default=str) + "\n")
+
+
+def print_json_line(data) -> None:
+    sys.stdout.write(json.dumps(data, ensure_ascii=False, default=str) + "\n")
+    sys.stdout.flush()
+
+
+def print_csv(rows: Iterable[dict], columns: list[str], header_labels: bool = True) -> None:
+    writer = csv.writer(sys.stdout)
+    writer.writerow([LABELS.get(c, c) if header_labels else c for c in columns])
+    for row in rows:
+        writer.writerow(["、".join(map(str, v)) if isinstance(v, list) else ("" if v is None else v)
+                         for v in (row.get(c) for c in columns)])
+
+
+# -- human helpers ----------------------------------------------------------------
+
+def status_text(code: str) -> str:
+    label = STATUS_LABELS.get(code, code or "")
+    return f"[{STATUS_STYLES.get(code, 'default')}]{label}[/]"
+
+
+def level_text(level: str, force: str | None = None) -> str:
+    text = LEVEL_LABELS.get(level, level or "")
+    return f"{text}·{FORCE_LABELS[force]}" if force in FORCE_LABELS else text
+
+
+def emphasis(snippet: str) -> str:
+    """<em>…</em> from the highlighter → rich bold."""
+    return re.sub(r"<em>(.*?)</em>", r"[bold yellow]\1[/]", escape(snippet).replace("\\<", "<"))
+
+
+def warn(message: str) -> None:
+    err().print(f"[yellow]Warning:[/] {escape(message)}")
+
+
+# -- renderers -----------------------------------------------------------------------
+
+def render_search(result: dict) -> None:
+    console = out()
+    facets = result.get("facets") or {}
+    console.print(f"共 {result['total']} 条结果: {escape(result['query'])}"
+                  + ("（未找到同时包含所有词的结果，显示包含任一词的结果）" if result.get("matched_as") == "text-any" else ""))
+    if not result["hits"]:
+        return
+    table = Table(show_lines=False, expand=False)
+    for column in ("标准号", "标准名称", "层级", "状态", "得分"):
+        table.add_column(column, overflow="fold")
+    for hit in result["hits"]:
+        title = emphasis(hit["snippet"]) if "<em>" in hit.get("snippet", "") else escape(hit["title"])
+        table.add_row(escape(hit["number"]), title, level_text(hit["level"]), status_text(hit["status"]),
+                      f"{hit['score']:.2f}")
+    console.print(table)
+    parts = []
+    for name, label, word in (("level", "层级", lambda k: LEVEL_LABELS.get(k, k)),
+                              ("status", "状态", lambda k: STATUS_LABELS.get(k, k)),
+                              ("region", "地区", lambda k: region_name(k) or k)):
+        if facets.get(name):
+            parts.append(f"{label}: " + "  ".join(f"{word(k)} {v}" for k, v in facets[name].items()))
+    if parts:
+        console.print("[dim]" + " | ".join(parts) + "[/]")
+
+
+RECORD_FIELDS = ("number", "title", "english_title", "level", "status", "issue_date",
+                 "implementation_date", "withdrawal_date", "replaces", "replaced_by", "other_numbers",
+                 "ccs", "ics", "dept", "technical_committee", "region", "organisation",
+                 "drafting_orgs", "drafters", "doc_type", "record_no", "age_years", "scope")
+
+
+def render_record(record: dict, note: str = "") -> None:
+    """One labelled record (Record.labelled())."""
+    console = out()
+    table = Table(show_header=False, box=None, padding=(0, 1))
+    table.add_column(style="bold", no_wrap=True)
+    table.add_column(overflow="fold")
+    for name in RECORD_FIELDS:
+        value = record.get(name)
+        if value in (None, "", []):
+            continue
+        if name == "level":
+            shown = level_text(value, record.get("force"))
+        elif name == "status":
+            shown = status_text(value)
+        elif name == "region":
+            shown = escape(f"{region_name(value)} ({value})")
+        elif isinstance(value, list):
+            shown = escape("、".join(map(str, value)))
+        else:
+            shown = escape(str(value))
+        table.add_row(LABELS[name], shown)
+    sources = record.get("sources") or []
+    if sources:
+        table.add_row(LABELS["sources"], escape("; ".join(s.get("url") or s.get("source", "") for s in sources)))
+    console.print(table)
+    if note:
+        console.print(f"[dim]{escape(note)}[/]")
+
+
+def render_key_values(title: str, data: dict) -> None:
+    console = out()
+    table = Table(title=title, show_header=False)
+    table.add_column(style="bold")
+    table.add_column()
+    for key, value in data.items():
+        table.add_row(escape(str(key)), escape(str(value)))
+    console.print(table)
+
+
+def render_counts(title: str, counts: dict[str, dict[str, int]], labels: dict[str, Callable[[str], str]]) -> None:
+    console = out()
+    console.print(f"[bold]{escape(title)}[/]")
+    for name, values in counts.items():
+        word = labels.get(name, lambda k: k)
+        console.print(f"  {name}: " + "  ".join(f"{escape(word(k))} {v}" for k, v in values.items()))
+
+
+# -- progress -------------------------------------------------------------------------
+
+class Progress:
+    """A callback for long work: JSON lines with --json, else a rich progress bar on stderr."""
+
+    def __init__(self, as_json: bool, description: str = "处理中"):
+        self.as_json = as_json
+        self.description = description
+        self._bar = None
+        self._task = None
+        self._started = time.monotonic()
+
+    def __call__(self, event: dict) -> None:
+        if self.as_json:
+            print_json_line({"t": round(time.monotonic() - self._started, 3), **event})
+            return
+        total, done = event.get("total"), event.get("done")
+        if event.get("event") == "start" and total:
+            from rich.progress import (BarColumn, MofNCompleteColumn, Progress as Bar, TextColumn,
+                                       TimeRemainingColumn)
+
+            self._bar = Bar(TextColumn(self.description), BarColumn(), MofNCompleteColumn(),
+                            TimeRemainingColumn(), console=err(), transient=True,
+                            disable=not err().is_terminal)
+            self._bar.start()
+            self._task = self._bar.add_task(self.description, total=total)
+        elif self._bar is not None and done is not None:
+            self._bar.update(self._task, completed=done, total=total)
+        if event.get("event") == "done":
+            self.close()
+
+    def close(self) -> None:
+        if self._bar is not None:
+            self._bar.stop()
+            self._bar = None
+
+
+def render_stats(data: dict) -> None:
+    console = out()
+    console.print(f"[bold]知识库统计[/]  共 {data['total']} 条记录"
+                  + (f"（索引 {escape(data['generation'])}，建于 {data.get('built_at')}）" if data.get("generation") else ""))
+    words = {"level": lambda k: LEVEL_LABELS.get(k, k), "status": lambda k: STATUS_LABELS.get(k, k),
+             "region": lambda k: f"{region_name(k)}({k})", "kind": lambda k: k, "sector": lambda k: k,
+             "issue_year": lambda k: k}
+    names = {"kind": "类型", "level": "层级", "status": "状态", "region": "地区", "sector": "行业",
+             "issue_year": "发布年份"}
+    for name, label in names.items():
+        values = data.get(name) or {}
+        if values:
+            console.print(f"  {label}: " + "  ".join(f"{escape(words[name](k))} {v}" for k, v in values.items()))
+
+
+def render_import(summary: dict) -> None:
+    out().print(f"导入 {len(summary['files'])} 个文件，读取 {summary['read']} 条：新增 {summary['new']}，"
+                f"更新 {summary['updated']}，未变 {summary['unchanged']}，变更记录 {summary['changes']} 条")
+    for error in summary["errors"]:
+        warn(error)
+    if summary["new"] or summary["updated"]:
+        out().print("[dim]运行 `kb index update` 使索引包含这些记录。[/]")
+
+
+def render_build(summary: dict) -> None:
+    action = {"rebuild": "重建", "update": "更新"}[summary["action"]]
+    text = f"索引{action}完成：{summary['records']} 条记录"
+    if summary.get("clauses"):
+        text += f"，{summary['clauses']} 个条款"
+    if summary["action"] == "update":
+        text += f"（新增 {summary['added']}，更新 {summary['updated']}，删除 {summary['deleted']}，未变 {summary['unchanged']}）"
+    out().print(f"{text}，用时 {summary['seconds']:.2f} 秒，版本 {escape(summary['generation'])}")
+
+
+def render_verify(report: dict) -> None:
+    console = out()
+    console.print(("[green]索引完好[/]" if report["ok"] else "[red]索引有问题[/]")
+                  + f"  {escape(report.get('generation') or '')}")
+    for check in report["checks"]:
+        mark = "[green]✓[/]" if check["ok"] else "[red]✗[/]"
+        console.print(f"  {mark} {escape(check['name'])}: {escape(check['detail'])}")
+
+
+def render_error_entry(entry: dict) -> None:
+    err().print(f"[red]Error:[/] {escape(entry['query'])}: {escape(entry['error'])}")
