@@ -84,6 +84,9 @@ def write_jsonl_atomic(path: Path, lines: Iterable[str]) -> None:
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     except OSError as exc:
         raise CorpusError(f"cannot write to {path.parent}: {exc.strerror}") from exc
+    umask = os.umask(0)
+    os.umask(umask)
+    os.fchmod(fd, 0o666 & ~umask)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             for line in lines:
