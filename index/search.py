@@ -60,6 +60,10 @@ class EmFormatter(Formatter):
         return f"<em>{get_text(text, token, replace)}</em>"
 
 
+def _highlight(hit, name: str) -> str:
+    return hit.highlights(name) if name in hit else ""
+
+
 def _field_or(fields: dict[str, float], make) -> Or:
     return Or([make(name, boost) for name, boost in fields.items()])
 
@@ -139,7 +143,7 @@ class KnowledgeIndex:
         results.formatter = EmFormatter()
         hits = []
         for hit in results[:limit]:  # with groupedby, Whoosh scores every match
-            snippet = hit.highlights("title") or hit.highlights("scope") or hit.get("scope", "")[:120]
+            snippet = _highlight(hit, "title") or _highlight(hit, "scope") or hit.get("scope", "")[:120]
             hits.append(Hit(id=hit["id"], number=hit["id"], title=hit.get("title", ""),
                             level=hit.get("level", ""), status=hit.get("status", ""),
                             score=round(hit.score, 3), snippet=snippet))
