@@ -46,6 +46,8 @@ app = typer.Typer(cls=KbGroup, no_args_is_help=True, add_completion=False, rich_
                   help=__doc__.split("\n\n")[0])
 index_app = typer.Typer(no_args_is_help=True, help="Build, update and check the search index.")
 app.add_typer(index_app, name="index")
+watch_app = typer.Typer(no_args_is_help=True, help="Follow numbers, series, CCS categories or title words; `kb changes --watched` reports their changes.")
+app.add_typer(watch_app, name="watch")
 
 # -- shared options (declared once) -----------------------------------------------
 
@@ -130,23 +132,78 @@ def search(
 @app.command()
 def get(
     ctx: typer.Context,
-    number: Annotated[list[str], typer.Argument(help="One or more standard numbers, in any spelling.")],
-    as_json: JsonOpt = False,
+    number: Annotated[Optional[list[str]], typer.Argument(help="Standard numbers in any spelling; a yearless one shows every edition, a series (GB/T 5606) every part.")] = None,
+    from_file: Annotated[Optional[Path], typer.Option("--from", help="A list of numbers: one a line, or a CSV/XLSX column.")] = None,
+    column: Annotated[Optional[str], typer.Option("--column", help="The CSV/XLSX column with the numbers (default: 标准号 or a known synonym).")] = None,
+    as_json: JsonOpt = False, as_csv: CsvOpt = False,
 ):
-    """Look up standards by number: status, dates, replaces and replaced-by.
+    """Look up standards by number: status, dates, replaces and replaced-by (JSON: one object, or a list for several or --from).
 
-    Example: kb get "DB23/T 2419—2026" db23t2419-2019
+    Example: kb get "DB23/T 2419—2026" db23t2419-2019; kb get --from 清单.xlsx --column 标准号 --csv
     """
+    from crawlers.number_lists import read_number_list
     from kb.lookup import lookup_numbers
 
-    answers = lookup_numbers(ctx.obj.open_index(), number)
-    if as_json:
-        render.print_json(answers[0] if len(answers) == 1 else answers)
+    texts = list(number or []) + (read_number_list(from_file, column) if from_file else [])
+    if not texts:
+        raise BadInput("give standard numbers, or --from FILE" if from_file is None else f"{from_file} lists no numbers")
+    answers = lookup_numbers(ctx.obj.open_index(), texts, keep_going=from_file is not None)
+    if as_json or as_csv:
+        render.print_json(answers[0] if len(answers) == 1 and from_file is None else answers) if as_json else render.print_csv(answers, render.GET_COLUMNS)
     else:
         for answer in answers:
-            render.render_error_entry(answer) if "error" in answer else render.render_record(answer, answer.get("note", ""))
+            render.render_answer(answer)
     if any("error" in answer for answer in answers):
         raise typer.Exit(1)
+
+
+@app.command()
+def check(
+    ctx: typer.Context,
+    files: Annotated[list[Path], typer.Argument(help="Documents: TXT, Markdown, HTML, PDF or DOCX.")],
+    fail_on: Annotated[str, typer.Option("--fail-on", help="Statuses that fail (exit 1): replaced, withdrawn, upcoming, unknown (incl. not in the KB), missing (not in the KB), current; or none.")] = "replaced,withdrawn",
+    as_json: JsonOpt = False, as_csv: CsvOpt = False,
+):
+    """Check the standards a document cites: current, upcoming, withdrawn, replaced (by what) or unknown; exit 1 on a --fail-on status (for CI).
+
+    Example: kb check 技术要求.docx --fail-on replaced,withdrawn,unknown
+    """
+    from kb.check import check_files, parse_fail_on
+
+    parse_fail_on(fail_on)  # a bad option fails before the index opens
+    report = check_files(files, ctx.obj.open_index(), fail_on=fail_on)
+    if as_json:
+        render.print_json(report)
+    else:
+        render.print_csv(report["citations"], render.CHECK_COLUMNS) if as_csv else render.render_check(report)
+    if report["failed"]:
+        raise typer.Exit(1)
+
+
+@app.command()
+def changes(
+    ctx: typer.Context,
+    since: Annotated[Optional[str], typer.Option("--since", help="First day to report: 2026-08-01, or 7d for the last 7 days.")] = None,
+    level: LevelOpt = None, status: StatusOpt = None, region: RegionOpt = None,
+    kind: Annotated[Optional[list[str]], typer.Option("--kind", help="new, replaced, withdrawn, status_changed or fields_changed (repeatable).")] = None,
+    watched: Annotated[bool, typer.Option("--watched", help="Only changes matching the watch list (kb watch).")] = False,
+    as_json: JsonOpt = False, as_csv: CsvOpt = False,
+):
+    """List what imports and crawls changed: new, replaced, withdrawn, status or fields changed (JSON: a list).
+
+    Example: kb changes --since 7d --watched --json
+    """
+    from kb.changes import list_changes
+    from kb.watch import WatchList
+
+    watch = WatchList.load(paths.home_dir()) if watched else None
+    log = list_changes(ctx.obj.corpus_dir, since=since, kinds=kind, watch=watch, **_filters(level, status, region))
+    if as_json or as_csv:
+        render.print_json(log.changes) if as_json else render.print_csv(log.changes, render.CHANGE_COLUMNS)
+        for error in log.errors:
+            render.warn(f"skipped {error}")
+    else:
+        render.render_changes(log.to_dict())
 
 
 @app.command()
@@ -181,6 +238,31 @@ def import_(
     render.print_json(report.summary()) if as_json else render.render_import(report.summary())
     if report.errors:
         raise typer.Exit(1)
+
+
+@app.command("parse")
+def parse_(
+    source: Annotated[str, typer.Argument(help="Parser: samr.search, samr.detail, openstd.list, ttbz.detail … or auto.")],
+    file: Annotated[Path, typer.Argument(help="A saved page or API answer.")],
+    url: Annotated[Optional[str], typer.Option("--url", help="The page's address (default: INDEX.json beside the file).")] = None,
+    as_json: JsonOpt = False,
+):
+    """Run one platform parser on a saved page and show its records and links (writes nothing).
+
+    Example: kb parse openstd.detail ../shared/pages/relaton-gb/decoded/gb_t_1_1__09.html
+    """
+    from crawlers.parse import parse_file
+
+    result = parse_file(None if source == "auto" else source, file, url)
+    data = {"records": [r.to_dict() for r in result.records], "links": result.links, "refused": result.refused}
+    if as_json:
+        return render.print_json(data)
+    for record in data["records"]:
+        render.render_record(record)
+    for link in result.links:
+        render.out().print(f"[dim]链接 {render.escape(link)}[/]", soft_wrap=True)
+    if result.refused:
+        render.warn(f"the site refused the request: {result.refused}")
 
 
 # -- index lifecycle -------------------------------------------------------------------
@@ -231,6 +313,47 @@ def _finish_build(report, as_json: bool) -> None:
     if report.corpus_errors:
         raise KbError(f"{len(report.corpus_errors)} corpus line(s) could not be read; "
                       f"the other {report.records} records were indexed")
+
+
+# -- watch list ----------------------------------------------------------------------------
+
+WatchItems = Annotated[list[str], typer.Argument(help='Numbers ("DB23/T 2419-2019"), series ("GB/T 5606"), CCS codes (K13) or title words; ccs:/term:/number:/series: force the kind.')]
+
+
+@watch_app.command("add")
+def watch_add(items: WatchItems, as_json: JsonOpt = False):
+    """Watch numbers, series, CCS categories or title words (kept in $KB_HOME/watch.json).
+
+    Example: kb watch add "GB/T 5606" K13 佳木斯大米
+    """
+    from kb.watch import change_watch
+
+    data = change_watch(paths.home_dir(), "add", items)
+    render.print_json(data) if as_json else render.render_watch(data)
+
+
+@watch_app.command("remove")
+def watch_remove(items: WatchItems, as_json: JsonOpt = False):
+    """Stop watching items (any spelling of a number; exit 1 if one is not watched).
+
+    Example: kb watch remove "gb/t5606"
+    """
+    from kb.watch import change_watch
+
+    data = change_watch(paths.home_dir(), "remove", items)
+    render.print_json(data) if as_json else render.render_watch(data)
+
+
+@watch_app.command("list")
+def watch_list(as_json: JsonOpt = False):
+    """Show the watch list.
+
+    Example: kb watch list --json
+    """
+    from kb.watch import WatchList
+
+    data = WatchList.load(paths.home_dir()).to_dict()
+    render.print_json(data) if as_json else render.render_watch(data)
 
 
 def main() -> None:
