@@ -265,6 +265,34 @@ def parse_(
         render.warn(f"the site refused the request: {result.refused}")
 
 
+@app.command("crawl")
+def crawl_(
+    ctx: typer.Context,
+    source: Annotated[str, typer.Argument(help="samr, openstd, hbba, dbba, ttbz, jjg or sacinfo (or the platform's host).")],
+    query: Annotated[Optional[str], typer.Option("--query", help="A number, title words or a URL on the platform (default: its newest entries).")] = None,
+    since: Annotated[Optional[str], typer.Option("--since", help="Keep only standards issued on or after this day (YYYY-MM-DD).")] = None,
+    max_pages: Annotated[Optional[int], typer.Option("--max-pages", help="Stop after N pages; --resume continues.")] = None,
+    resume: Annotated[bool, typer.Option("--resume", help="Continue the last crawl of SOURCE and --query: finished pages are not fetched again.")] = False,
+    base_url: Annotated[Optional[str], typer.Option("--base-url", help="Fetch from this mirror instead, e.g. http://127.0.0.1:8765.")] = None,
+    as_json: JsonOpt = False,
+):
+    """Crawl one official platform into the corpus (robots.txt obeyed, ~1 request per 2 s); exit 1 if a page failed.
+
+    Example: kb crawl openstd --query "GB/T 1.1" --max-pages 20
+    """
+    from contextlib import closing
+
+    from crawlers.crawl import crawl
+    from kb.changes import record_changes
+
+    with closing(render.Progress(as_json, f"抓取 {source}")) as progress:  # JSON lines, or a bar
+        report = crawl(source, query, since=since, max_pages=max_pages, resume=resume, base_url=base_url,
+                       corpus_dir=ctx.obj.corpus_dir, progress=progress, record_changes=record_changes)
+    None if as_json else render.render_crawl(report.summary())  # --json: the "done" line is the summary
+    if report.failed:
+        raise typer.Exit(1)
+
+
 # -- index lifecycle -------------------------------------------------------------------
 
 @index_app.command("rebuild")

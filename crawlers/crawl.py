@@ -40,6 +40,10 @@ from kb.corpus import STANDARDS_FILE, load_records, merge, write_records
 from kb.errors import BadInput, CorpusError, KbError, Locked
 from kb.records import Record
 
+# Progress events, in order: {"event": "start", done, total, source, query, resumed};
+# per page {"event": "page", url, method, outcome, records, links, cached, reason, done,
+# total}; after each corpus write {"event": "saved", records, corpus}; last
+# {"event": "done", **CrawlReport.summary()}. `total` grows as links are found.
 Progress = Callable[[dict], None]
 
 
@@ -95,7 +99,7 @@ def crawl(source: str | SourceConfig, query: str | None = None, since: str | Non
     run.parsers, run.detect = _parsers(parsers)
     home_dir = run.home
     if policy is None:
-        policy = FetchPolicy(allowed_hosts=config.hosts, delay=config.delay,
+        policy = FetchPolicy(allowed_hosts=config.hosts, delay=0 if _loopback(base_url) else config.delay,
                              cache_dir=Path(cache_dir) if cache_dir else home_dir / "cache" / "http",
                              cache_max_age=24 * 3600)
     policy = replace(policy, allowed_hosts=config.hosts,
@@ -143,7 +147,7 @@ class _Run:
             frontier.append(request)
         self.report.resumed = checkpoint.done_count()
         self.progress({"event": "start", "source": self.config.name, "query": self.query,
-                       "resumed": self.report.resumed, "queued": len(frontier)})
+                       "resumed": self.report.resumed, "done": 0, "total": len(frontier)})
         try:
             while frontier:
                 if max_pages is not None and self.report.pages >= max_pages:
@@ -161,8 +165,8 @@ class _Run:
                 self.progress({"event": "page", "url": request.url, "method": request.method,
                                "outcome": entry.outcome, "records": len(records),
                                "links": len(entry.links), "cached": bool(cached),
-                               "reason": entry.reason, "pages": self.report.pages,
-                               "queued": len(frontier)})
+                               "reason": entry.reason, "done": self.report.pages,
+                               "total": self.report.pages + len(frontier)})
                 if len(self._entries) >= self.flush_every:
                     self._flush(checkpoint)
         finally:
@@ -171,7 +175,7 @@ class _Run:
         if self.report.complete and not self.report.failed:
             checkpoint.finish()  # else --resume retries just the failed pages
         self._final_counts(corpus_file)
-        self.progress({"event": "end", **self.report.summary()})
+        self.progress({"event": "done", **self.report.summary()})
         return self.report
 
     def _handle(self, fetcher: Fetcher, request: Request, seen: set[str]) -> tuple[Entry, list[Record], bool]:
@@ -383,6 +387,12 @@ def _reason(exc: Exception, request: Request) -> str:
     text = str(exc)
     prefix = f"{request.url}: "
     return text[len(prefix):] if text.startswith(prefix) else text
+
+
+def _loopback(base_url: str | None) -> bool:
+    """A mirror on this machine needs no politeness delay (the platform's own hosts always do)."""
+    host = (urlsplit(base_url).hostname or "") if base_url else ""
+    return host == "localhost" or host == "::1" or host.startswith("127.")
 
 
 def _record_date(record: Record) -> str:

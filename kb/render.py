@@ -252,3 +252,20 @@ def render_verify(report: dict) -> None:
 
 def render_error_entry(entry: dict) -> None:
     err().print(f"[red]Error:[/] {escape(entry['query'])}: {escape(entry['error'])}")
+
+
+def render_crawl(summary: dict) -> None:
+    """The end of `kb crawl`: the counts, then every page that failed, was refused or quarantined."""
+    console = out()
+    text = (f"抓取 {escape(summary['source'])}：{summary['pages']} 个页面（缓存 {summary['from_cache']}，"
+            f"此前已完成 {summary['resumed']}），新增 {summary['new']}，更新 {summary['updated']}，"
+            f"未变 {summary['unchanged']}")
+    console.print(text + (f"，早于 --since 未收 {summary['too_old']}" if summary["too_old"] else ""))
+    for key, label, style in (("failed", "失败", "red"), ("refused", "被拒绝", "yellow"),
+                              ("quarantined", "无法解析（已隔离）", "yellow")):
+        for url, reason in summary[key]:
+            console.print(f"  [{style}]{label}[/] {escape(url)}：{escape(reason)}", soft_wrap=True)
+    if not summary["complete"] or summary["failed"]:
+        console.print("[dim]用 --resume 继续：已完成的页面不再抓取，失败的页面重试。[/]")
+    if summary["new"] or summary["updated"]:
+        console.print("[dim]运行 `kb index update` 使索引包含这些记录。[/]")

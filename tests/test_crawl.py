@@ -261,10 +261,12 @@ def test_since_leaves_out_older_records(run, tmp_path):
 def test_progress_events(run):
     events = []
     run("hbba", "JB/T 13368-2018", progress=events.append)
-    assert [e["event"] for e in events] == ["start", "page", "page", "saved", "end"]
+    assert [e["event"] for e in events] == ["start", "page", "page", "saved", "done"]
+    assert events[0] == {"event": "start", "source": "hbba", "query": "JB/T 13368-2018",
+                         "resumed": 0, "done": 0, "total": 1}
     assert events[1] == {"event": "page", "url": "https://hbba.sacinfo.org.cn/stdQueryList",
                          "method": "POST", "outcome": "ok", "records": 1, "links": 1,
-                         "cached": False, "reason": "", "pages": 1, "queued": 1}
+                         "cached": False, "reason": "", "done": 1, "total": 2}
     assert events[-1]["new"] == 1 and events[-1]["complete"] is True
     json.dumps(events, ensure_ascii=False)
 
@@ -416,3 +418,67 @@ def test_sigkill_midway_then_resume_without_refetching(mirror, tmp_path):
     assert [s.source for s in records["GB/T 1.1-2009"].sources] == ["openstd.list", "openstd.detail"]
     assert records["GB/T 1.1-2020"].ccs == ["A00"]
     assert not path.exists()
+
+
+def test_changes_are_logged_per_flush(run, mirror, tmp_path):
+    from kb.changes import record_changes
+
+    report = run("openstd", "GB/T 1.1", record_changes=record_changes, flush_every=1)
+    log = [json.loads(line) for line in
+           (tmp_path / "corpus" / "changes.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert [(c["number"], c["change"], c["via"], c["source"]) for c in log] == [
+        ("GB/T 1.1-2000", "withdrawn", "crawl openstd", LIST),  # first seen, already 废止
+        ("GB/T 1.1-2009", "withdrawn", "crawl openstd", LIST),
+        ("GB/T 1.1-2020", "new", "crawl openstd", LIST),
+        ("GB/T 1.1-2000", "fields_changed", "crawl openstd", D2000),  # the detail pages add facts
+        ("GB/T 1.1-2009", "fields_changed", "crawl openstd", D2009),
+        ("GB/T 1.1-2020", "fields_changed", "crawl openstd", D2020)]
+    assert sorted(log[3]["fields"]) == ["ccs", "dept", "ics"]
+    assert report.changes == log
+    again = run("openstd", "GB/T 1.1", record_changes=record_changes)
+    assert (again.changes, again.unchanged) == ([], GB_T_1_1)
+
+
+# -- kb crawl (CLI) ----------------------------------------------------------------------------
+
+def kb_crawl(tmp_path, monkeypatch, *args):
+    from typer.testing import CliRunner
+
+    import cli
+
+    monkeypatch.setenv("KB_HOME", str(tmp_path / "home"))  # cache, checkpoints, quarantine
+    return CliRunner().invoke(cli.app, ["--corpus", str(tmp_path / "corpus"), "crawl", *args])
+
+
+def test_cli_crawl_json_lines(mirror, tmp_path, monkeypatch):
+    result = kb_crawl(tmp_path, monkeypatch, "openstd", "--query", "GB/T 1.1",
+                      "--base-url", mirror.base_url, "--json")
+    assert result.exit_code == 0, result.output
+    events = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [e["event"] for e in events] == ["start", "page", "page", "page", "page", "saved", "done"]
+    last = events[-1]
+    assert (last["new"], last["failed"], last["complete"]) == (3, [], True)
+    assert sorted(corpus(tmp_path)) == GB_T_1_1
+
+
+def test_cli_crawl_failure_exits_1_with_the_reasons(mirror, tmp_path, monkeypatch):
+    mirror.always(D2009, Status(404))
+    mirror.always(TTBZ_403, Status(403))
+    result = kb_crawl(tmp_path, monkeypatch, "openstd.samr.gov.cn", "--query", "GB/T 1.1",
+                      "--base-url", mirror.base_url)
+    assert result.exit_code == 1
+    assert result.stdout.splitlines() == [
+        "抓取 openstd：4 个页面（缓存 0，此前已完成 0），新增 3，更新 0，未变 0",
+        f"  失败 {D2009}：HTTP 404",
+        "用 --resume 继续：已完成的页面不再抓取，失败的页面重试。",
+        "运行 `kb index update` 使索引包含这些记录。"]
+    result = kb_crawl(tmp_path, monkeypatch, "ttbz", "--query", "T/ZS 0467—2023",
+                      "--base-url", mirror.base_url)
+    assert result.exit_code == 0  # a refusal is reported, not a failure
+    assert f"被拒绝 {TTBZ_403}：refused by site (HTTP 403)" in result.stdout
+
+
+def test_cli_crawl_bad_source_is_a_usage_error(tmp_path, monkeypatch):
+    result = kb_crawl(tmp_path, monkeypatch, "nowhere")
+    assert result.exit_code == 2
+    assert result.stderr.startswith("Error: unknown source 'nowhere'")
