@@ -414,6 +414,17 @@ class Vocabulary:
             category, seen = self.category(category.parent), seen + 1
         return category.letter if category is not None else ""
 
+    def is_within(self, code: str, ancestor: str) -> bool:
+        """True if `code` is `ancestor` or lies below it, user categories included
+        (a user category ICV under T40 is within T40/49 and T)."""
+        seen = 0
+        while code and seen < 10:
+            if code == ancestor or self.taxonomy.is_within(code, ancestor):
+                return True
+            category = self._user_categories.get(code)
+            code, seen = (category.parent if category else ""), seen + 1
+        return False
+
     def terms(self) -> list[str]:
         return sorted(self._raw)
 

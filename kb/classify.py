@@ -251,20 +251,6 @@ def _fold_ranges(candidates: dict[str, _Candidate], vocabulary: Vocabulary) -> N
                 candidate.add(word, amount * share, reason)
 
 
-@lru_cache(maxsize=4)
-def _boilerplate(taxonomy_id: int, names: tuple[str, ...]) -> frozenset[str]:
-    counts: dict[str, int] = {}
-    for name in names:
-        counts[name] = counts.get(name, 0) + 1
-    return frozenset(name for name, n in counts.items() if n >= 3)
-
-
-def _boilerplate_names(vocabulary: Vocabulary) -> frozenset[str]:
-    """Names every letter repeats (标准化、质量管理; 技术管理; 卫生、安全、劳动保护 …)."""
-    names = tuple(c.name for c in vocabulary.taxonomy.of("ccs", 3))
-    return _boilerplate(id(vocabulary.taxonomy), names)
-
-
 def _letter(code: str, vocabulary: Vocabulary) -> str:
     return vocabulary.letter_of(code) or (code[0] if scheme_of(code) == "ccs" else "")
 
@@ -276,7 +262,7 @@ def _rank(candidates: dict[str, _Candidate], priors, vocabulary: Vocabulary) -> 
         best = letter_words.setdefault(_letter(candidate.code, vocabulary), {})
         for word, (amount, _) in candidate.words.items():
             best[word] = max(best.get(word, 0.0), amount)
-    boilerplate = _boilerplate_names(vocabulary)
+    boilerplate = vocabulary.taxonomy.repeated_names()
     scored = []
     for candidate in candidates.values():
         letter = _letter(candidate.code, vocabulary)

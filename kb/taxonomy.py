@@ -124,6 +124,7 @@ class Taxonomy:
     def __init__(self, categories: Iterable[Category]):
         self._by_code: dict[str, Category] = {}
         self._children: dict[str, list[str]] = {}
+        self._repeated: frozenset[str] | None = None
         for category in categories:
             if category.code in self._by_code:
                 raise CorpusError(f"duplicate category code {category.code!r}")
@@ -171,6 +172,22 @@ class Taxonomy:
             if category is not None:
                 chain.append(category)
         return chain
+
+    def repeated_names(self) -> frozenset[str]:
+        """Names that at least three CCS letters repeat for a level-3 category
+        (标准化、质量管理; 技术管理; 卫生、安全、劳动保护 …)."""
+        if self._repeated is None:
+            counts: dict[str, int] = {}
+            for category in self.of("ccs", 3):
+                counts[category.name] = counts.get(category.name, 0) + 1
+            self._repeated = frozenset(name for name, n in counts.items() if n >= 3)
+        return self._repeated
+
+    def is_within(self, code: str, ancestor: str) -> bool:
+        """True if `code` is `ancestor` or lies below it (K13 is within K10/19 and K)."""
+        if code == ancestor:
+            return True
+        return any(a.code == ancestor for a in self.ancestors(code))
 
     def ccs_range(self, code: str) -> str:
         """The level-2 range holding a CCS code (K13 → K10/19; K10/19 → itself; K → "")."""

@@ -83,6 +83,13 @@ def test_level_counts_and_tree():
     assert tax["29.060.20"].name == "Cables"
 
 
+def test_is_within():
+    tax = load_taxonomy()
+    assert tax.is_within("K13", "K13") and tax.is_within("K13", "K10/19") and tax.is_within("K13", "K")
+    assert not tax.is_within("K13", "L") and not tax.is_within("K13", "K20/29")
+    assert tax.is_within("29.060.20", "29")
+
+
 def test_expand_reference_targets():
     tax = load_taxonomy()
     assert tax.expand("L91") == ["L91"]
@@ -199,6 +206,7 @@ def test_synthetic_user_yaml_extends_the_vocabulary(tmp_path):
     found = resolve("光伏电缆", vocabulary)[0]
     assert (found.category.code, found.reason) == ("K13", "光伏电缆 ∈ K13 电缆及其附件 (user vocabulary)")
     assert vocabulary.letter_of("ICV") == "T"
+    assert vocabulary.is_within("ICV", "T40/49") and not vocabulary.is_within("ICV", "K")
     # the shipped vocabulary is unchanged
     assert resolve_category("智能网联汽车")[0].code == "T40"
 
