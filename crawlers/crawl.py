@@ -17,17 +17,16 @@ one no parser can read is saved to <home>/quarantine/<source>/ and reported in
 from __future__ import annotations
 
 import datetime as dt
-import fcntl
 import hashlib
 import json
-import os
 import re
-import time
 from collections import deque
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Callable, Mapping
 from urllib.parse import urljoin, urlsplit, urlunsplit
+
+import filelock
 
 from crawlers import sources as sources_module
 from crawlers.checkpoint import Checkpoint, Entry
@@ -322,31 +321,19 @@ def _load_corpus(path: Path) -> dict[str, Record]:
     return loaded.records
 
 
-class _corpus_lock:
-    """An exclusive flock on <corpus>/.standards.lock while a crawl rewrites the corpus,
+def _corpus_lock(corpus: Path, wait: float = 120.0):
+    """An exclusive lock on <corpus>/.standards.lock while a crawl rewrites the corpus,
     so two crawls (hbba and dbba, say) can run side by side."""
+    corpus.mkdir(parents=True, exist_ok=True)
+    return _Lock(str(corpus / ".standards.lock"), timeout=wait)
 
-    def __init__(self, corpus: Path, wait: float = 120.0):
-        self.path = corpus / ".standards.lock"
-        self.wait = wait
 
+class _Lock(filelock.FileLock):
     def __enter__(self):
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self.fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
-        deadline = time.monotonic() + self.wait
-        while True:
-            try:
-                fcntl.flock(self.fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                return self
-            except OSError:
-                if time.monotonic() >= deadline:
-                    os.close(self.fd)
-                    raise Locked(f"another process is writing {self.path.parent / STANDARDS_FILE}") from None
-                time.sleep(0.05)
-
-    def __exit__(self, *exc):
-        fcntl.flock(self.fd, fcntl.LOCK_UN)
-        os.close(self.fd)
+        try:
+            return super().__enter__()
+        except filelock.Timeout:
+            raise Locked(f"another process is writing {Path(self.lock_file).parent / STANDARDS_FILE}") from None
 
 
 _META_CHARSET = re.compile(rb"""(<meta[^>]{0,200}?charset\s*=\s*["']?\s*)([A-Za-z0-9._:-]+)""", re.I)

@@ -14,6 +14,7 @@ Status, Slow, Truncate, Gbk, Redirect, Big, Hang.
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import re
 import threading
@@ -180,25 +181,8 @@ class Mirror:
         return parts.path, _query_key(parts.query)
 
     def _load_saved_pages(self) -> None:
-        locations = _cassette_locations()
-        for entry in json.loads((DECODED / "INDEX.json").read_text(encoding="utf-8")):
-            body = (DECODED / entry["file"]).read_bytes()
-            headers = {}
-            if entry["content_type"] and entry["content_type"] != "?":
-                headers["Content-Type"] = entry["content_type"]
-            else:
-                headers["Content-Type"] = "text/html"
-            location = locations.get(entry["file"])
-            if location:
-                if self._key(location) == self._key(entry["uri"]):
-                    continue  # http → https of the same path: meaningless on one plain-http mirror
-                headers["Location"] = location
-            form = dict(parse_qsl(entry["req_body"])) if entry["req_body"] else None
-            self.add(entry["method"], entry["uri"], Page(entry["status"], body, headers), form)
-        for method, url, path, content_type in EXTRA_PAGES:
-            any_query = not urlsplit(url).query
-            self.add(method, url, Page(200, path.read_bytes(), {"Content-Type": content_type}),
-                     any_query=any_query)
+        for method, url, page, form, any_query in saved_pages():
+            self.add(method, url, page, form, any_query)
 
     # -- serving -------------------------------------------------------------------------
 
@@ -296,6 +280,28 @@ class Mirror:
                     pass  # the client gave up, as it should
 
         return Handler
+
+
+@functools.lru_cache(maxsize=1)
+def saved_pages() -> tuple[tuple[str, str, Page, dict | None, bool], ...]:
+    """(method, URL, page, form, any query) of every saved page the mirror serves."""
+    pages = []
+    locations = _cassette_locations()
+    for entry in json.loads((DECODED / "INDEX.json").read_text(encoding="utf-8")):
+        content_type = entry["content_type"] if entry["content_type"] not in ("", "?") else "text/html"
+        headers = {"Content-Type": content_type}
+        location = locations.get(entry["file"])
+        if location:
+            if Mirror._key(location) == Mirror._key(entry["uri"]):
+                continue  # http → https of the same path: meaningless on one plain-http mirror
+            headers["Location"] = location
+        form = dict(parse_qsl(entry["req_body"])) if entry["req_body"] else None
+        body = (DECODED / entry["file"]).read_bytes()
+        pages.append((entry["method"], entry["uri"], Page(entry["status"], body, headers), form, False))
+    for method, url, path, content_type in EXTRA_PAGES:
+        page = Page(200, path.read_bytes(), {"Content-Type": content_type})
+        pages.append((method, url, page, None, not urlsplit(url).query))
+    return tuple(pages)
 
 
 def _cassette_locations() -> dict[str, str]:

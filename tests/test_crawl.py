@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
+import threading
 import time
-from pathlib import Path
 
 import pytest
 
@@ -355,8 +356,6 @@ def test_max_pages_then_resume_fetches_only_the_rest(run, mirror, tmp_path):
     assert (first.pages, first.complete, first.new) == (2, False, GB_T_1_1)
     checkpoints = list((tmp_path / "home" / "checkpoints").iterdir())
     assert len(checkpoints) == 1
-    import shutil
-
     shutil.rmtree(tmp_path / "cache")  # only the checkpoint can spare the refetch now
     second = run("openstd", "GB/T 1.1", resume=True, cache_dir=tmp_path / "cache")
     assert (second.resumed, second.pages, second.complete) == (2, 2, True)
@@ -378,7 +377,7 @@ def test_resume_retries_only_failed_pages(run, mirror, tmp_path):
 
 def test_sigkill_midway_then_resume_without_refetching(mirror, tmp_path):
     """Kill a crawl (another process) while it waits for its third page, then resume."""
-    release = __import__("threading").Event()
+    release = threading.Event()
     mirror.fault(D2009, Hang(release))
     script = (
         "import sys; from pathlib import Path\n"

@@ -13,7 +13,7 @@ from conftest import PAGES
 from crawlers.fetch import (USER_AGENT, FetchPolicy, Fetcher, Refused, Request, ResponseCache,
                             Response, cache_key, decode, detect_encoding)
 from kb.errors import FetchError
-from mirror import Big, Gbk, Hang, Mirror, Page, Redirect, Slow, Status, Truncate  # noqa: F401
+from mirror import Big, Gbk, Mirror, Page, Redirect, Slow, Status, Truncate
 
 DECODED = PAGES / "relaton-gb" / "decoded"
 OPENSTD = "openstd.samr.gov.cn"
