@@ -9,7 +9,7 @@ import pytest
 from kb.errors import BadInput, NotFound
 from kb.texts.ingest import document_from_bytes
 from kb.texts.lookup import (document_outline, find_clause, iter_clause_docs, lookup_clause, outline,
-                             resolve_document, terms)
+                             resolve_document, split_citation, terms)
 from kb.texts.model import load_documents
 from kb.texts.segment import normalize_clause_ref
 
@@ -183,8 +183,8 @@ def test_policy_and_standard_outlines(docs):
     assert len(policy["outline"][8]["children"][3]["children"]) == 3
     standard = document_outline(docs, "GB/T 99901-2025", depth=2)
     chapter5 = [n for n in standard["outline"] if n["path"] == "5"][0]
-    assert [(n["path"], n["heading"]) for n in chapter5["children"]] == [("5.1", "总则"), ("5.2", "服务内容"),
-                                                                         ("5.3", "服务流程")]
+    assert [(n["path"], n["heading"]) for n in chapter5["children"]] == [
+        ("5.1", "总则"), ("5.2", "服务内容"), ("5.3", "服务流程"), ("5.4", "服务人员")]
     assert chapter5["children"][1]["children"] == []
 
 
@@ -195,7 +195,7 @@ def test_terms_from_a_standard(docs):
                      "notes": ["质量基础设施有时简称QI。"],
                      "doc": {"id": "standard:GB/T 99901-2025", "title": "合成示例 质量基础设施一站式服务 通用要求",
                              "kind": "standard"}, "path": "3.1"}
-    assert [e["term"] for e in terms(docs, "service")] == ["一站式服务", "服务站点"]
+    assert [e["term"] for e in terms(docs, "service")] == ["一站式服务", "服务站点", "服务时限"]
 
 
 def test_legal_definitions_from_the_latest_version(docs):
@@ -224,3 +224,47 @@ def test_iter_clause_docs(docs):
     box = next(r for r in rows if r["id"] == "policy:质量强国首善之区建设意见#专栏6/3")
     assert (box["heading"], box["parent"], box["clause_kind"]) == ("发挥检验检测认证作用", "专栏6", "box_item")
     assert sum(1 for r in rows if r["doc_kind"] == "policy") == 72
+
+
+# -- citations in one string, laws stored in parts ----------------------------------------------------
+
+@pytest.mark.parametrize("text,expected", [
+    ("中华人民共和国民法典第五十四条", ("中华人民共和国民法典", "第五十四条")),
+    ("《中华人民共和国标准化法》第二十九条第二款", ("中华人民共和国标准化法", "第二十九条第二款")),
+    ("个体工商户条例第二条", ("个体工商户条例", "第二条")),
+    ("GB/T 99901-2025 5.2.1", ("GB/T 99901-2025", "5.2.1")),
+])
+def test_split_citation(text, expected):
+    assert split_citation(text) == expected
+
+
+def test_split_citation_needs_a_clause():
+    with pytest.raises(BadInput, match="cannot tell the document from the clause"):
+        split_citation("中华人民共和国民法典")
+
+
+@pytest.fixture(scope="module")
+def civil_code():
+    folder = ROOT / ".." / "shared" / "corpus" / "laws" / "民法典"
+    parts = [document_from_bytes(p.read_bytes(), p.name, kind="law") for p in sorted(folder.glob("*.md"))
+             if p.name != "_index.md"]
+    return {d.id: d for d in parts}
+
+
+def test_a_law_stored_in_parts(civil_code):
+    assert len(civil_code) == 8
+    result = lookup_clause(civil_code, *split_citation("中华人民共和国民法典第五十四条"))
+    assert result["doc"]["title"] == "中华人民共和国民法典·总则" and result["path"] == "第五十四条"
+    assert result["note"] == "中华人民共和国民法典 is stored in 8 parts; 第五十四条 is in 中华人民共和国民法典·总则"
+    assert lookup_clause(civil_code, "民法典", "464")["doc"]["title"] == "中华人民共和国民法典·合同编"
+    assert lookup_clause(civil_code, "民法典·合同编", "第四百六十四条")["path"] == "第四百六十四条"
+    with pytest.raises(NotFound, match=r"no clause '第二千条' in any of the 8 parts of 民法典 \(总则, 物权编, 合同编, "
+                                       r"人格权编, 婚姻家庭编, 继承编, 侵权责任编, 附则\)$"):
+        lookup_clause(civil_code, "民法典", "第二千条")
+
+
+def test_lookup_citation(docs):
+    from kb.texts.lookup import lookup_citation
+
+    assert lookup_citation(docs, "中华人民共和国标准化法第二十九条第二款")["path"] == "第二十九条第二款"
+    assert lookup_citation(docs, "GB/T 99901-2025 附录A")["label"] == "附录A（规范性）"

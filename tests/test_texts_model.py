@@ -119,3 +119,13 @@ def test_shipped_file_is_reproducible(tmp_path):
     assert len(build_shipped(SHARED)) == len(SHIPPED) == 9
     fresh = write_shipped(tmp_path, SHARED)
     assert fresh.read_bytes() == SHIPPED_FILE.read_bytes(), "run scripts/ship_texts.py"
+
+
+def test_load_texts_for_read_commands(tmp_path):
+    from kb.texts.model import load_texts
+
+    assert load_texts(tmp_path) == {}
+    assert len(load_texts(ROOT / "corpus")) == 9
+    (tmp_path / "texts.jsonl").write_text("{}\n", encoding="utf-8")
+    with pytest.raises(CorpusError, match=r"texts\.jsonl:1: missing 'id' \(1 bad line\(s\) in texts\.jsonl\)"):
+        load_texts(tmp_path)

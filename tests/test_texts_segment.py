@@ -139,15 +139,16 @@ def test_arabic_numbers_and_unspaced_labels_in_plain_text():
 
 
 def test_table_of_contents_is_skipped():
-    text = "目录\n第一章 总则\n第二章 附则\n第一章 总则\n第一条 甲。\n第二章 附则\n第二条 乙。"
+    text = "目　录\n第一章　总　则\n第二章　附　则\n第一章 总则\n第一条 甲。\n第二章 附则\n第二条 乙。"
     tree = segment_law(text)
     assert [c.path for c in tree] == ["第一章", "第一条", "第二章", "第二条"]
+    assert tree.get("第一章").heading == "总则"
 
 
 # -- the synthetic standard -------------------------------------------------------------
 
 def test_standard_front_parts_and_chapters(standard):
-    assert standard.roots == ["封面", "前言", "引言", "1", "2", "3", "4", "5", "6", "附录A", "附录B", "参考文献"]
+    assert standard.roots == ["封面", "前言", "引言", "1", "2", "3", "4", "5", "6", "附录A", "附录B", "参考文献", "索引"]
     assert [standard.get(p).heading for p in ["1", "2", "3", "4", "5", "6"]] == [
         "范围", "规范性引用文件", "术语和定义", "缩略语", "服务要求", "评价与改进"]
     assert standard.get("前言").text.startswith("本文件按照GB/T 1.1—2020")
@@ -162,10 +163,11 @@ def test_standard_normative_references(standard):
 def test_standard_terms(standard):
     terms = [(c.path, c.heading) for c in standard.of_kind("term")]
     assert terms == [("3.1", "质量基础设施 quality infrastructure"), ("3.2", "一站式服务 one-stop service"),
-                     ("3.3", "服务站点 service site")]
+                     ("3.3", "服务站点 service site"), ("3.4", "服务时限 service time limit")]
     assert standard.get("3.2").text == "在一个服务窗口或平台上提供多项质量基础设施服务的服务方式。"
     assert standard.get("3.1").children == ["3.1/注"]
     assert standard.get("3.3/示例").text == "设在经济技术开发区的计量、检验检测联合服务站。"
+    assert standard.get("3.4").children == ["3.4/注1", "3.4/注2"]
 
 
 def test_standard_numbered_clauses_to_depth_five(standard):
@@ -176,6 +178,9 @@ def test_standard_numbered_clauses_to_depth_five(standard):
     assert standard.get("5.1.1").heading == "" and standard.get("5.1.1").text.startswith("服务机构应建立")
     assert standard.get("5.2.2").children == ["5.2.2/示例1", "5.2.2/示例2"]
     assert standard.get("5.2.1.3.2/注").text == "校准周期的确定可参考JJF 1139—2005。"
+    staff = standard.get("5.4")  # a) b) and 1) 2) list items stay in their clause's text
+    assert (staff.heading, staff.children) == ("服务人员", [])
+    assert staff.text.split("\n")[1:3] == ["a）熟悉计量、标准、认证认可和检验检测的基本知识；", "b）掌握服务流程，能够："]
 
 
 def test_standard_tables_figures_and_annexes(standard):
@@ -189,7 +194,7 @@ def test_standard_tables_figures_and_annexes(standard):
     assert standard.get("附录B").label == "附录B（资料性）"
     assert standard.get("A.2.2").parent == "A.2"
     assert standard.get("表A.1").parent == "A.2.1"
-    assert len(standard) == 52
+    assert len(standard) == 57
 
 
 def test_cited_numbers_in_any_spelling():

@@ -8,7 +8,8 @@ Pure domain code (no Whoosh, no network):
     segment_law.py      编 / 分编 / 章 / 节 / 条 / 款 / 项
     segment_policy.py   一、 / (一) / 1. / (1) and 专栏N with —— items (GB/T 9704)
     segment_standard.py 前言, 引言, 1 范围 … 5.2.1.3, terms, 附录A / A.1, 注, 示例, 表, 图 (GB/T 1.1-2020)
-    lookup.py           resolve_document, lookup_clause, outline, terms, iter_clause_docs (for index/)
+    lookup.py           resolve_document, lookup_clause / lookup_citation, outline, terms,
+                        iter_clause_docs (flat clause dicts for index/)
     ingest.py           ingest(files or directories) → IngestReport; document_from_bytes for crawlers
     shipped.py          the texts shipped in corpus/texts.jsonl (scripts/ship_texts.py)
 
@@ -29,12 +30,12 @@ Numbers in law and policy paths are canonical Chinese numerals (第10条 → 第
 """
 from kb.texts.clauses import Clause, ClauseTree
 from kb.texts.ingest import IngestReport, document_from_bytes, ingest
-from kb.texts.lookup import (document_outline, iter_clause_docs, lookup_clause, outline,
-                             resolve_document, terms)
-from kb.texts.model import Document, load_documents, write_documents
+from kb.texts.lookup import (document_outline, iter_clause_docs, lookup_citation, lookup_clause, outline,
+                             resolve_document, split_citation, terms)
+from kb.texts.model import Document, load_documents, load_texts, write_documents
 from kb.texts.segment import normalize_clause_ref, segment
 
 __all__ = ["Clause", "ClauseTree", "Document", "IngestReport", "document_from_bytes",
-           "document_outline", "ingest", "iter_clause_docs", "load_documents", "lookup_clause",
-           "normalize_clause_ref", "outline", "resolve_document", "segment", "terms",
-           "write_documents"]
+           "document_outline", "ingest", "iter_clause_docs", "load_documents", "load_texts",
+           "lookup_citation", "lookup_clause", "normalize_clause_ref", "outline", "resolve_document",
+           "segment", "split_citation", "terms", "write_documents"]

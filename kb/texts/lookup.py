@@ -22,6 +22,7 @@ from kb import numbers
 from kb.errors import BadInput, NotFound
 from kb.texts.clauses import Clause, ClauseTree
 from kb.texts.model import Document, name_key, short_title
+from kb.texts.numerals import to_int
 from kb.texts.segment import normalize_clause_ref, segment
 
 Documents = Mapping[str, Document] | Iterable[Document]
@@ -135,17 +136,25 @@ def _law_variants(path: str) -> list[str]:
     return variants
 
 
-def find_clause(doc: Document, ref: str, tree: ClauseTree | None = None) -> Clause:
-    """The clause `ref` points to; NotFound lists the nearest paths."""
+def locate_clause(doc: Document, ref: str, tree: ClauseTree | None = None) -> Clause | None:
+    """The clause `ref` points to, or None."""
     tree = tree or segment(doc)
     raw = (ref or "").strip()
     path = normalize_clause_ref(doc.kind, raw)
-    candidates = [raw, path, *(_law_variants(path) if doc.kind == "law" else [])]
-    for candidate in candidates:
+    for candidate in [raw, path, *(_law_variants(path) if doc.kind == "law" else [])]:
         clause = tree.get(candidate)
         if clause is not None:
             return clause
-    raise NotFound(_clause_not_found(doc, tree, ref, path))
+    return None
+
+
+def find_clause(doc: Document, ref: str, tree: ClauseTree | None = None) -> Clause:
+    """The clause `ref` points to; NotFound lists the nearest paths."""
+    tree = tree or segment(doc)
+    clause = locate_clause(doc, ref, tree)
+    if clause is None:
+        raise NotFound(_clause_not_found(doc, tree, ref, normalize_clause_ref(doc.kind, ref)))
+    return clause
 
 
 def _clause_not_found(doc: Document, tree: ClauseTree, ref: str, path: str) -> str:
@@ -175,7 +184,13 @@ def doc_dict(doc: Document) -> dict:
 
 
 def lookup_clause(documents: Documents, doc_arg: str, ref: str) -> dict:
-    """`kb clause DOC REF`: the clause and its sub-clauses, e.g. ("标准化法", "10")."""
+    """`kb clause DOC REF`: the clause and its sub-clauses, e.g. ("标准化法", "10").
+
+    A law stored in parts (民法典·总则, 民法典·合同编 …) is searched part by part when
+    DOC names the whole law."""
+    parts = document_parts(documents, doc_arg)
+    if parts:
+        return _lookup_in_parts(parts, doc_arg, ref)
     match = resolve_document(documents, doc_arg)
     tree = segment(match.document)
     clause = find_clause(match.document, ref, tree)
@@ -183,6 +198,60 @@ def lookup_clause(documents: Documents, doc_arg: str, ref: str) -> dict:
     if match.note:
         result["note"] = match.note
     return result
+
+
+def lookup_citation(documents: Documents, citation: str) -> dict:
+    """A citation in one string: "标准化法第十条", "GB/T 1.1-2020 5.2"."""
+    return lookup_clause(documents, *split_citation(citation))
+
+
+def document_parts(documents: Documents, doc_arg: str) -> list[Document]:
+    """The parts of a law stored as several documents titled `<law>·<part>` (newest versions)."""
+    whole = name_key(short_title(unicodedata.normalize("NFKC", doc_arg or "")))
+    if not whole:
+        return []
+    docs = _as_list(documents)
+    if any(name_key(d.short_title) == whole for d in docs):
+        return []  # DOC names a whole document
+    parts = latest_versions([d for d in docs if "·" in d.short_title
+                             and name_key(d.short_title.split("·", 1)[0]) == whole])
+    return sorted(parts, key=_first_article)
+
+
+def _first_article(doc: Document) -> int:
+    """The number of a document's first article: orders the parts of a code (总则 before 物权编)."""
+    articles = segment(doc).of_kind("article")
+    number = to_int(articles[0].path[1:].split("条", 1)[0]) if articles else None
+    return number if number is not None else 1 << 30
+
+
+def _lookup_in_parts(parts: list[Document], doc_arg: str, ref: str) -> dict:
+    for part in parts:
+        tree = segment(part)
+        clause = locate_clause(part, ref, tree)
+        if clause is None:
+            continue
+        return {"doc": doc_dict(part), **clause_dict(tree, clause),
+                "note": f"{doc_arg} is stored in {len(parts)} parts; {ref} is in {part.title}"}
+    names = ", ".join(p.title.split("·", 1)[-1] for p in parts)
+    raise NotFound(f"no clause {ref!r} in any of the {len(parts)} parts of {doc_arg} ({names})")
+
+
+_CITATION = re.compile(r"^(?P<doc>.+?)\s*(?P<ref>第[一二三四五六七八九十百千零〇两0-9]+(?:条|章|编|节).*)$")
+
+
+def split_citation(text: str) -> tuple[str, str]:
+    """A citation in one string → (DOC, REF): "中华人民共和国民法典第五十四条" → ("中华人民共和国民法典",
+    "第五十四条"); "GB/T 1.1-2020 5.2" → ("GB/T 1.1-2020", "5.2"). BadInput if no clause is named."""
+    text = unicodedata.normalize("NFKC", text or "").strip()
+    law = _CITATION.match(text)
+    if law:
+        return law["doc"].strip("《》 "), law["ref"]
+    head, _, tail = text.rpartition(" ")
+    if head and tail and numbers.try_parse(head.strip()) is not None:
+        return head.strip(), tail
+    raise BadInput(f"cannot tell the document from the clause in {text!r}; "
+                   "write it as <title>第N条 or <number> <clause>")
 
 
 # -- outline --------------------------------------------------------------------------

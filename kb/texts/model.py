@@ -14,6 +14,7 @@ import json
 import re
 import unicodedata
 from dataclasses import asdict, dataclass, field, fields
+from functools import lru_cache
 from pathlib import Path
 from typing import Iterable
 
@@ -123,6 +124,7 @@ class Document:
 
 # -- ids and names -------------------------------------------------------------
 
+@lru_cache(maxsize=65536)
 def short_title(title: str) -> str:
     """The title without 中华人民共和国 and book-title marks: 中华人民共和国标准化法 → 标准化法."""
     text = re.sub(r"\s+", "", unicodedata.normalize("NFKC", title)).strip("《》〈〉")
@@ -131,6 +133,7 @@ def short_title(title: str) -> str:
     return text
 
 
+@lru_cache(maxsize=65536)
 def name_key(name: str) -> str:
     """Comparison key for titles and aliases: NFKC, no spaces or book-title marks, upper case."""
     return re.sub(r"[\s《》〈〉<>“”\"']", "", unicodedata.normalize("NFKC", name)).upper()
@@ -186,6 +189,14 @@ def load_documents(path: Path) -> LoadedTexts:
             continue
         loaded.documents[doc.id] = doc
     return loaded
+
+
+def load_texts(corpus_dir: Path) -> dict[str, Document]:
+    """The stored texts, for read commands: {} if there are none; CorpusError on bad lines."""
+    loaded = load_documents(Path(corpus_dir) / TEXTS_FILE)
+    if loaded.errors:
+        raise CorpusError(f"{loaded.errors[0]} ({len(loaded.errors)} bad line(s) in {TEXTS_FILE})")
+    return loaded.documents
 
 
 def write_documents(path: Path, documents: Iterable[Document]) -> None:

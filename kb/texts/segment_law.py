@@ -196,9 +196,9 @@ def _skip_toc(lines: list[str], index: int) -> int:
     """Skip a table of contents: the heading lines after 目录, up to the first one repeated."""
     if index >= len(lines) or not HEADING.match(lines[index]):
         return index
-    first = lines[index]
+    first = re.sub(_SPACE, "", lines[index])
     for later in range(index + 1, len(lines)):
-        if lines[later] == first:
+        if re.sub(_SPACE, "", lines[later]) == first:
             return later
     return index
 
