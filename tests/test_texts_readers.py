@@ -55,6 +55,7 @@ def test_markdown_subtitle_and_front_matter():
 def test_dates_in_words():
     assert dates_in(["1990年4月6日 中华人民共和国国务院令第53号发布", "2021年11月1日 施行"]) == \
         {"issued": "1990-04-06", "effective": "2021-11-01"}
+    assert dates_in(["2023年2月30日 通过", "2023年3月1日 修订"]) == {"amended": "2023-03-01"}
 
 
 def test_name_parts():

@@ -197,6 +197,16 @@ def test_standard_tables_figures_and_annexes(standard):
     assert len(standard) == 57
 
 
+def test_standard_with_full_width_numbers():
+    tree = segment_standard("１　范围\n本文件规定了１项要求。\n２ 要求\n２．１ 总则\n２．１．１ 应符合ＧＢ／Ｔ　１．１—２０２０。\n"
+                            "附录Ａ\n（资料性）\n示例\nＡ．１ 概述")
+    assert [c.path for c in tree] == ["1", "2", "2.1", "2.1.1", "附录A", "A.1"]
+    assert tree.get("1").text == "本文件规定了１项要求。"  # the text keeps its printed form
+    assert tree.get("2.1.1").text == "应符合ＧＢ／Ｔ　１．１—２０２０。"
+    assert tree.get("2.1.1").refs == ["GB/T 1.1-2020"]
+    assert (tree.get("附录A").label, tree.get("附录A").heading) == ("附录A（资料性）", "示例")
+
+
 def test_cited_numbers_in_any_spelling():
     assert cited_numbers("按ＧＢ／Ｔ　２８２８．１—２０１２和SAC/TC 151、ICS 03.120.10的规定") == ["GB/T 2828.1-2012"]
 

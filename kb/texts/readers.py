@@ -7,6 +7,7 @@ Unreadable input raises kb.errors.ParseError with one line saying why.
 """
 from __future__ import annotations
 
+import datetime as dt
 import io
 import re
 from dataclasses import dataclass, field
@@ -91,9 +92,13 @@ _EFFECTIVE = re.compile(r"施行|实施|生效")
 
 
 def iso_date(match: re.Match) -> str:
+    """YYYY-MM-DD of a matched date; "" for an impossible one (2月30日)."""
     year, month, day = (match.group(1), match.group(2), match.group(3)) if match.group(1) \
         else (match.group(4), match.group(5), match.group(6))
-    return f"{int(year):04d}-{int(month):02d}-{int(day):02d}"
+    try:
+        return dt.date(int(year), int(month), int(day)).isoformat()
+    except ValueError:
+        return ""
 
 
 def dates_in(lines: list[str]) -> dict[str, str]:
@@ -108,6 +113,8 @@ def dates_in(lines: list[str]) -> dict[str, str]:
             end = matches[i + 1].start() if i + 1 < len(matches) else len(line)
             words = line[match.end():end]
             date = iso_date(match)
+            if not date:
+                continue
             if _AMENDED.search(words):
                 found["amended"] = max(date, found.get("amended", date))
             elif _EFFECTIVE.search(words) and not _ISSUED.search(words):

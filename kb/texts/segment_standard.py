@@ -34,6 +34,7 @@ CAPTION = re.compile(rf"(?P<kind>表|图){_SP}*(?P<num>[A-Z]\.\d+|\d+){_SP}+(?P<
                      rf"(?P<kind2>表|图){_SP}*(?P<num2>[A-Z]\.\d+|\d+)$")
 NOTE = re.compile(rf"注{_SP}*(?P<num>\d*){_SP}*[:：]{_SP}*")
 EXAMPLE = re.compile(rf"示例{_SP}*(?P<num>\d*){_SP}*(?:[:：]{_SP}*|$)")
+HALF_WIDTH = {code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)}  # ０-９ Ａ-Ｚ ．（） …
 FIXED = {"前言": "foreword", "引言": "introduction", "参考文献": "bibliography", "索引": "index"}
 TOC_HEAD = re.compile(rf"目{_SP}*次$")
 TOC_LINE = re.compile(r"(…{2,}|\.{4,}|·{4,}|-{4,})\s*[\dⅠ-ⅫIVX]+\s*$")  # leader dots, page number
@@ -71,6 +72,7 @@ class _StandardBuilder:
         self.terms_chapter = ""
         self.awaiting_heading: Clause | None = None
         self.in_back_matter = False  # after the first annex: no more body chapters
+        self.original = ""
 
     def build(self, lines: list[str]) -> ClauseTree:
         for raw in lines:
@@ -79,7 +81,11 @@ class _StandardBuilder:
                 self.feed(line)
         return self.tree
 
-    def feed(self, line: str) -> None:
+    def feed(self, original: str) -> None:
+        # Match on a half-width copy (５．２ → 5.2); the copy has the same offsets, so the
+        # text kept comes from the original line.
+        self.original = original
+        line = original.translate(HALF_WIDTH)
         compact = re.sub(_SP, "", line)
         if compact in FIXED and compact not in self.tree:
             self.start_fixed(compact)
@@ -91,7 +97,7 @@ class _StandardBuilder:
                     self.awaiting_heading.label += f"（{nature['nature']}）"
                     return
             if not (NUMBERED.match(line) and self.numbered_parent(line)) and not ANNEX_CLAUSE.match(line):
-                self.awaiting_heading.heading = line
+                self.awaiting_heading.heading = original
                 self.awaiting_heading = None
                 return
             self.awaiting_heading = None
@@ -101,9 +107,14 @@ class _StandardBuilder:
             return
         if self.target is None:
             self.target = self.tree.add("封面", "", "cover")
-        append_text(self.target, line)
+        append_text(self.target, original)
 
     # -- parts -----------------------------------------------------------------------
+
+    def rest(self, match: re.Match) -> str:
+        """The original text of the match's "rest" group ("" if it did not take part)."""
+        start = match.start("rest")
+        return self.original[start:match.end("rest")].strip() if start >= 0 else ""
 
     def start_fixed(self, name: str) -> None:
         self.section = self.target = self.tree.add(name, name, FIXED[name])
@@ -138,7 +149,7 @@ class _StandardBuilder:
         parent_path, number = found
         match = NUMBERED.match(line)
         assert match is not None
-        path, rest = match["num"], match["rest"].strip()
+        path, rest = match["num"], self.rest(match)
         self.last_child[parent_path] = number
         self.last_child[path] = 0
         parent = self.tree.get(parent_path) if parent_path else None
@@ -157,7 +168,7 @@ class _StandardBuilder:
         match = ANNEX.match(line)
         if not match or f"附录{match['letter']}" in self.tree:
             return False
-        rest = match["rest"]
+        rest = self.rest(match)
         label = f"附录{match['letter']}"
         nature = NATURE.match(rest)
         if nature:
@@ -184,7 +195,7 @@ class _StandardBuilder:
             return False
         self.last_child[parent_key] = int(parts[-1])
         self.last_child[match["num"]] = 0
-        rest = match["rest"].strip()
+        rest = self.rest(match)
         heading, text = (rest, "") if _is_heading(rest) else ("", rest)
         clause = self.tree.add(match["num"], match["num"], "clause", parent, heading=heading, text=text)
         self.section = self.target = clause
@@ -200,7 +211,7 @@ class _StandardBuilder:
         if path in self.tree:
             return False
         clause = self.tree.add(path, path, "table" if kind_char == "表" else "figure", self.section,
-                               heading=(match["rest"] or "").strip())
+                               heading=self.rest(match))
         self.target = clause  # a table's rows and a caption's notes follow it
         return True
 
@@ -214,7 +225,8 @@ class _StandardBuilder:
             if owner is None:
                 return False
             label = f"{word}{match['num']}"
-            clause = self.tree.add(f"{owner.path}/{label}", label, kind, owner, text=line[match.end():].strip())
+            clause = self.tree.add(f"{owner.path}/{label}", label, kind, owner,
+                                   text=self.original[match.end():].strip())
             self.target = clause
             return True
         return False
