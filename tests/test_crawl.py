@@ -380,7 +380,12 @@ def test_sigkill_midway_then_resume_without_refetching(mirror, tmp_path):
     release = threading.Event()
     mirror.fault(D2009, Hang(release))
     script = (
-        "import sys; from pathlib import Path\n"
+        "import socket, sys; from pathlib import Path\n"
+        "connect = socket.socket.connect\n"  # as conftest: loopback only, in this process too
+        "def loopback_only(sock, address):\n"
+        "    if not str(address[0]).startswith('127.'): raise OSError(f'no network: {address}')\n"
+        "    return connect(sock, address)\n"
+        "socket.socket.connect = loopback_only\n"
         "from crawlers.crawl import crawl\n"
         "from crawlers.fetch import FetchPolicy\n"
         f"crawl('openstd', 'GB/T 1.1', base_url={mirror.base_url!r}, corpus_dir=Path({str(tmp_path / 'corpus')!r}),\n"

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+import socket
 from pathlib import Path
 
 import pytest
@@ -227,7 +228,10 @@ def test_always_truncated_body_fails(mirror):
 
 
 def test_connection_refused_is_a_fetch_error(tmp_path):
-    policy = FetchPolicy(allowed_hosts=(OPENSTD,), base_url="http://127.0.0.1:9", delay=0,
+    with socket.socket() as probe:  # a port nobody listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    policy = FetchPolicy(allowed_hosts=(OPENSTD,), base_url=f"http://127.0.0.1:{port}", delay=0,
                          backoff=0, retries=1, timeout=1)
     with Fetcher(policy) as fetcher, pytest.raises(FetchError) as error:
         fetcher.fetch(DETAIL_URL)
