@@ -26,8 +26,9 @@ class ParsedQuery:
     number: numbers.StandardNumber | None = None
 
 
-def parse_query(text: str) -> ParsedQuery:
-    """Split a query into analyzed words and phrases; a whole-query number becomes a lookup."""
+def parse_query(text: str, numbers_as_text: bool = False) -> ParsedQuery:
+    """Split a query into analyzed words and phrases; a whole-query number becomes a lookup
+    unless `numbers_as_text` (clause search looks for the words of a number in the text)."""
     if text is None or not text.strip():
         raise BadQuery("empty query: give a word, a phrase in quotes or a standard number")
     if len(text) > MAX_QUERY_CHARS:
@@ -36,7 +37,7 @@ def parse_query(text: str) -> ParsedQuery:
     if normalized.count('"') % 2:
         raise BadQuery(f"unbalanced quote in query {text!r}: close the phrase with a second \"")
     parsed = ParsedQuery(text=text)
-    if '"' not in normalized:
+    if '"' not in normalized and not numbers_as_text:
         number = numbers.try_parse(normalized)
         if number is not None:
             parsed.number = number

@@ -7,19 +7,20 @@
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from whoosh import index as whoosh_index
 from whoosh import sorting
 from whoosh.highlight import ContextFragmenter, Formatter, get_text
-from whoosh.index import EmptyIndexError
-from whoosh.query import And, NumericRange, Or, Phrase, Term
+from whoosh.query import And, NumericRange, Or, Phrase, Term, Wildcard
 
 from kb import numbers
 from kb.errors import IndexMissing, NotFound
 from kb.records import Record
 from index import store
+from index.analysis import analyze
 from index.query import ParsedQuery, parse_query
 from index.schema import RECORDS, TITLE_BOOST
 
@@ -104,9 +105,10 @@ class KnowledgeIndex:
         self.index_dir = index_dir
         try:
             self._records = whoosh_index.open_dir(str(generation.path), indexname=RECORDS)
-        except (EmptyIndexError, OSError, ValueError, EOFError) as exc:
-            raise IndexMissing(f"index generation {generation.name} cannot be opened ({exc})") from None
-        self._searcher = self._records.searcher()
+            self._searcher = self._records.searcher()
+        except Exception as exc:  # a missing or damaged segment fails in many ways inside Whoosh
+            raise IndexMissing(f"index generation {generation.name} cannot be opened "
+                               f"({type(exc).__name__}: {exc})") from None
         self._clauses = None
 
     @classmethod
@@ -116,6 +118,25 @@ class KnowledgeIndex:
     def close(self) -> None:
         self._searcher.close()
         self._records.close()
+        if self._clauses is not None:
+            self._clauses.close()
+
+    @property
+    def clauses(self):
+        """The clause searcher of this generation (opened on first use)."""
+        if self._clauses is None:
+            from index.clauses import ClauseSearcher
+
+            try:
+                self._clauses = ClauseSearcher(self.generation.path)
+            except Exception as exc:
+                raise IndexMissing(f"the clause index of {self.generation.name} cannot be opened "
+                                   f"({type(exc).__name__}: {exc})") from None
+        return self._clauses
+
+    def search_clauses(self, text: str, doc_id: str | None = None, doc_kind: str | None = None,
+                       limit: int = 10):
+        return self.clauses.search(text, doc_id=doc_id, doc_kind=doc_kind, limit=limit)
 
     @property
     def meta(self) -> dict:
@@ -159,6 +180,22 @@ class KnowledgeIndex:
     def records_matching(self, query) -> list[Record]:
         return [Record.from_dict(json.loads(hit["record"]))
                 for hit in self._searcher.search(query, limit=None)]
+
+    def records_containing(self, term: str, fields: tuple[str, ...] = ("title", "scope")) -> list[tuple[Record, str]]:
+        """Records whose text `fields` contain `term`: as a word, inside a longer word (电缆 in
+        电线电缆, 稻 in 粳稻) or as the phrase of its words. One (record, field) per record: the
+        first of `fields` that matched."""
+        words = analyze(term, mode="query")
+        whole = re.sub(r"[\s*?\[\]]+", "", term).lower()
+        found: dict[str, tuple[Record, str]] = {}
+        for name in fields:
+            parts = [Wildcard(name, f"*{whole}*")] if whole else []
+            if len(words) > 1:
+                parts.append(Phrase(name, words))
+            for hit in self._searcher.search(Or(parts), limit=None) if parts else ():
+                if hit["id"] not in found:
+                    found[hit["id"]] = (Record.from_dict(json.loads(hit["record"])), name)
+        return list(found.values())
 
     def lookup(self, text: str) -> list[Record]:
         """All records for one number in any spelling: the edition, or every edition/part."""

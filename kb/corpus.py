@@ -143,9 +143,19 @@ def merge_record(old: Record, new: Record) -> Record:
             merged.status = new.status
     if new.force and not old.force:
         merged.force = new.force
-    seen = {(s.source, s.url, s.content_hash) for s in merged.sources}
-    merged.sources += [s for s in new.sources if (s.source, s.url, s.content_hash) not in seen]
+    merged.sources = merge_sources(merged.sources, new.sources)
     return merged
+
+
+def merge_sources(old: list[Source], new: list[Source]) -> list[Source]:
+    """One entry per (source, url): a page seen again keeps its latest fetch."""
+    by_page = {(s.source, s.url): s for s in old}
+    for source in new:
+        key = (source.source, source.url)
+        kept = by_page.get(key)
+        if kept is None or (source.fetched_at >= kept.fetched_at and source.content_hash != kept.content_hash):
+            by_page[key] = source
+    return list(by_page.values())
 
 
 def placeholder(number: str, replaced_by: str, source: Source | None) -> Record:
@@ -162,6 +172,7 @@ def apply_replacements(records: dict[str, Record]) -> None:
             if old is None:
                 source = record.sources[-1] if record.sources else None
                 records[old_number] = placeholder(old_number, record.number, source)
+                records[old_number].withdrawal_date = record.implementation_date
                 continue
             if record.number not in old.replaced_by:
                 old.replaced_by.append(record.number)
