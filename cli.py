@@ -145,8 +145,6 @@ def get(
     from kb.lookup import lookup_numbers
 
     texts = list(number or []) + (read_number_list(from_file, column) if from_file else [])
-    if not texts:
-        raise BadInput("give standard numbers, or --from FILE" if from_file is None else f"{from_file} lists no numbers")
     answers = lookup_numbers(ctx.obj.open_index(), texts, keep_going=from_file is not None)
     if as_json or as_csv:
         render.print_json(answers[0] if len(answers) == 1 and from_file is None else answers) if as_json else render.print_csv(answers, render.GET_COLUMNS)

@@ -11,6 +11,7 @@ import csv
 import datetime as dt
 import io
 import re
+import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -115,7 +116,7 @@ def _rows_from_xlsx(path: Path, sheet: str | None) -> list[list]:
 
     try:
         book = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except (InvalidFileException, OSError, KeyError, ValueError) as exc:
+    except (InvalidFileException, zipfile.BadZipFile, OSError, KeyError, ValueError) as exc:
         raise ParseError(f"{path} is not a readable XLSX workbook ({exc.__class__.__name__})") from None
     try:
         if sheet and sheet not in book.sheetnames:

@@ -1,15 +1,20 @@
-"""`kb get`: answer standard numbers in any spelling, with editions for yearless ones.
+"""`kb get`: answer standard numbers in any spelling, with editions and parts for yearless ones.
 
-The index is passed in (anything with `lookup(text) -> list[Record]`), so this
+    answer(index, "DB23/T 2419")   # the current edition, the other editions listed
+    answer(index, "YS/T 575")      # a series: every part, each with its editions
+
+The index is passed in (anything with `lookup(text) -> list[Record]` that raises
+NotFound, such as index.search.KnowledgeIndex or RecordIndex below), so this
 module stays free of Whoosh.
 """
 from __future__ import annotations
 
 import datetime as dt
-from typing import Protocol
+from collections import defaultdict
+from typing import Iterable, Protocol
 
 from kb import numbers
-from kb.errors import KbError
+from kb.errors import BadInput, KbError, NotFound
 from kb.records import Record
 
 _STATUS_RANK = {"current": 0, "upcoming": 1, "unknown": 2, "replaced": 3, "withdrawn": 4}
@@ -19,37 +24,108 @@ class NumberIndex(Protocol):
     def lookup(self, text: str) -> list[Record]: ...
 
 
+class RecordIndex:
+    """A NumberIndex over records in memory (a loaded corpus), with the index's semantics:
+    the exact edition for a dated number, every edition (and every part, for a bare series)
+    for a yearless one."""
+
+    def __init__(self, records: Iterable[Record]):
+        self._by_series: dict[str, list[Record]] = defaultdict(list)
+        for record in records:
+            parsed = numbers.try_parse(record.number)
+            if parsed is not None:
+                self._by_series[parsed.series_key].append(record)
+
+    def lookup(self, text: str) -> list[Record]:
+        parsed = numbers.parse(text)
+        found = []
+        for record in self._by_series.get(parsed.series_key, []):
+            candidate = numbers.parse(record.number)
+            if parsed.year is not None:
+                hit = candidate.key == parsed.key
+            else:
+                hit = not parsed.part or candidate.edition_free_key == parsed.edition_free_key
+            if hit:
+                found.append(record)
+        if not found:
+            raise NotFound(f"{parsed.canonical} is not in the knowledge base",
+                           hint="check the number, or run `kb search` with words from its title")
+        return found
+
+
 def edition_order(record: Record, today: dt.date | None = None) -> tuple:
     """Current first, then the newest year."""
     year = numbers.parse(record.number).year or 0
     return (_STATUS_RANK.get(record.status_on(today), 9), -year, record.number)
 
 
+def part_order(edition_free: str) -> tuple:
+    """GB/T 5606 < GB/T 5606.1 < GB/T 5606.2 < GB/T 5606.10."""
+    part = numbers.parse(edition_free).part
+    return tuple(int(p) for p in part.split(".")) if part else ()
+
+
+def best_edition(records: list[Record], today: dt.date | None = None) -> Record:
+    """The edition a yearless citation means: the current one, else the newest."""
+    return min(records, key=lambda r: edition_order(r, today))
+
+
+def _edition_entry(record: Record, today: dt.date | None) -> dict:
+    return {"number": record.number, "title": record.title, "status": record.status_on(today),
+            "implementation_date": record.implementation_date, "replaced_by": record.replaced_by}
+
+
+def _by_edition_free(records: list[Record]) -> dict[str, list[Record]]:
+    groups: dict[str, list[Record]] = defaultdict(list)
+    for record in records:
+        groups[numbers.parse(record.number).edition_free].append(record)
+    return dict(sorted(groups.items(), key=lambda kv: part_order(kv[0])))
+
+
+def _newest_first(records: list[Record]) -> list[Record]:
+    return sorted(records, key=lambda r: (-(numbers.parse(r.number).year or 0), r.number))
+
+
 def answer(index: NumberIndex, text: str, today: dt.date | None = None) -> dict:
-    """The labelled record for one number. Without a year: the current edition,
-    with the other editions (and parts) listed and a note saying so."""
+    """The labelled record for one number. Without a year: the current edition, with
+    `editions` (every edition of that standard, newest first), for a bare series `parts`
+    (each part with its chosen edition and editions), and a `note` saying what was chosen."""
     parsed = numbers.parse(text)
-    records = sorted(index.lookup(text), key=lambda r: edition_order(r, today))
+    records = index.lookup(text)
     if parsed.year is not None:
         exact = [r for r in records if r.number == parsed.canonical] or records
-        result = exact[0].labelled(today)
+        result = best_edition(exact, today).labelled(today)
         result["query"] = text
         return result
-    chosen = records[0]
+    groups = _by_edition_free(records)
+    same = groups.get(parsed.edition_free) or next(iter(groups.values()))
+    chosen = best_edition(same, today)
     result = chosen.labelled(today)
     result["query"] = text
-    result["editions"] = [{"number": r.number, "title": r.title, "status": r.status_on(today)}
-                          for r in sorted(records, key=lambda r: r.number)]
+    result["editions"] = [_edition_entry(r, today) for r in _newest_first(same)]
     state = "现行版本" if chosen.status_on(today) == "current" else "最新版本"
-    others = [r.number for r in records[1:]]
-    result["note"] = (f"{parsed.canonical} 未注明年份，显示{state} {chosen.number}"
-                      + (f"；其他版本/部分：{'、'.join(others)}" if others else ""))
+    note = f"{parsed.canonical} 未注明年份，显示{state} {chosen.number}"
+    others = [r.number for r in _newest_first(same) if r is not chosen]
+    if others:
+        note += f"；其他版本：{'、'.join(others)}"
+    if not parsed.part and (len(groups) > 1 or parsed.edition_free not in groups):
+        result["parts"] = [{"number": name, "current": best_edition(group, today).number,
+                            "title": best_edition(group, today).title,
+                            "status": best_edition(group, today).status_on(today),
+                            "editions": [r.number for r in _newest_first(group)]}
+                           for name, group in groups.items()]
+        note += f"；系列共 {len(groups)} 项：{'、'.join(groups)}"
+    result["note"] = note
     return result
 
 
-def lookup_numbers(index: NumberIndex, texts: list[str], today: dt.date | None = None) -> list[dict]:
-    """Answers for several numbers; with more than one, a failure becomes an error entry."""
-    if len(texts) == 1:
+def lookup_numbers(index: NumberIndex, texts: list[str], today: dt.date | None = None,
+                   keep_going: bool = False) -> list[dict]:
+    """Answers for several numbers. With more than one (or `keep_going`, for a number
+    list from a file), a failure becomes an entry {"query", "error"} and the rest go on."""
+    if not texts:
+        raise BadInput("give standard numbers, or --from FILE")
+    if len(texts) == 1 and not keep_going:
         return [answer(index, texts[0], today)]
     answers = []
     for text in texts:

@@ -28,6 +28,9 @@ LABELS = {
     "doc_type": "类别", "other_numbers": "其他编号", "age_years": "标龄(年)", "sources": "来源",
     "score": "得分", "snippet": "摘要", "kind": "类型", "path": "条款", "heading": "标题",
     "text": "内容", "matched_by": "匹配依据", "line": "行", "found": "原文",
+    "file": "文件", "resolved": "对应版本", "latest": "最新版本", "note": "说明", "status_label": "状态",
+    "query": "查询", "error": "错误", "date": "日期", "change": "变更", "previous_status": "原状态",
+    "effective_date": "生效日期", "source": "来源", "via": "记录方式", "watched": "关注项",
 }
 STATUS_STYLES = {"current": "green", "upcoming": "cyan", "withdrawn": "red", "replaced": "yellow",
                  "unknown": "dim"}
@@ -252,6 +255,120 @@ def render_verify(report: dict) -> None:
 
 def render_error_entry(entry: dict) -> None:
     err().print(f"[red]Error:[/] {escape(entry['query'])}: {escape(entry['error'])}")
+
+
+# -- check, batch get, changes, watch -----------------------------------------------------
+
+CHECK_COLUMNS = ["file", "line", "found", "number", "status_label", "resolved", "replaced_by", "latest",
+                 "title", "note"]
+GET_COLUMNS = ["query", "number", "title", "status_label", "issue_date", "implementation_date",
+               "replaced_by", "note", "error"]
+CHANGE_COLUMNS = ["date", "change", "number", "title", "status", "previous_status", "replaces",
+                  "replaced_by", "effective_date", "source", "watched"]
+
+
+def _one_line(text: str) -> str:
+    return text.replace("\r", "").replace("\n", "↵")
+
+
+def render_check(report: dict) -> None:
+    """Table of citations (行, 原文, 标准号, 状态, 替代为, 说明), then the counts."""
+    console = out()
+    several = len(report["files"]) > 1
+    table = Table(show_lines=False, expand=False)
+    for column in (["文件"] if several else []) + ["行", "原文", "标准号", "状态", "替代为", "说明"]:
+        table.add_column(column, overflow="fold", no_wrap=column in ("行", "标准号", "状态"))
+    for item in report["citations"]:
+        status = status_text(item["status"]) if item["in_kb"] else f"[dim]{item['status_label']}[/]"
+        replacement = "、".join(item["replaced_by"])
+        if item["latest"] and item["latest"] not in item["replaced_by"]:
+            replacement += f"（最新 {item['latest']}）"
+        note = "；".join(t for t in (item["title"], item["note"]) if t)
+        row = [escape(_one_line(item["found"])), escape(item["number"]), status, escape(replacement), escape(note)]
+        table.add_row(*([escape(item["file"])] if several else []), str(item["line"]), *row)
+    if report["citations"]:
+        console.print(table)
+    counts = report["counts"]
+    words = [f"{STATUS_LABELS[k]} {v}" for k, v in counts.items() if k in STATUS_LABELS]
+    missing = f"（其中未收录 {counts['missing']}）" if counts.get("missing") else ""
+    console.print(f"共 {len(report['citations'])} 处引用" + (f"：{'，'.join(words)}{missing}" if words else ""))
+    if report["failed"]:
+        failed = sum(1 for item in report["citations"] if item["failed"])
+        console.print(f"[red]检查未通过[/]：{failed} 处引用的状态属于 --fail-on "
+                      f"{escape(','.join(report['fail_on']))}")
+
+
+def render_answer(answer: dict) -> None:
+    """One `kb get` answer: the record, its editions and, for a series, its parts."""
+    if "error" in answer:
+        return render_error_entry(answer)
+    render_record(answer, answer.get("note", ""))
+    console = out()
+    if len(answer.get("editions") or []) > 1:
+        table = Table(title="版本", expand=False)
+        for column in ("标准号", "标准名称", "状态", "实施日期", "被代替为"):
+            table.add_column(column, overflow="fold", no_wrap=column in ("标准号", "状态"))
+        for edition in answer["editions"]:
+            table.add_row(escape(edition["number"]), escape(edition["title"]), status_text(edition["status"]),
+                          escape(edition["implementation_date"]), escape("、".join(edition["replaced_by"])))
+        console.print(table)
+    if answer.get("parts"):
+        table = Table(title="系列各部分", expand=False)
+        for column in ("部分", "选用版本", "标准名称", "状态", "全部版本"):
+            table.add_column(column, overflow="fold", no_wrap=column in ("部分", "选用版本", "状态"))
+        for part in answer["parts"]:
+            table.add_row(escape(part["number"]), escape(part["current"]), escape(part["title"]),
+                          status_text(part["status"]), escape("、".join(part["editions"])))
+        console.print(table)
+
+
+def render_changes(log: dict) -> None:
+    from kb.changes import CHANGE_LABELS
+
+    console = out()
+    changes = log["changes"]
+    watched = any(c.get("watched") for c in changes)
+    table = Table(expand=False)
+    for column in ["日期", "变更", "标准号", "标准名称", "状态", "说明"] + (["关注项"] if watched else []):
+        table.add_column(column, overflow="fold", no_wrap=column in ("日期", "变更", "标准号", "状态"))
+    for change in changes:
+        notes = []
+        if change.get("replaces") and change["change"] == "new":
+            notes.append(f"代替 {'、'.join(change['replaces'])}")
+        if change.get("replaced_by") and change["change"] == "replaced":
+            notes.append(f"被 {'、'.join(change['replaced_by'])} 代替")
+        if change.get("previous_status") and change["change"] != "fields_changed":
+            notes.append(f"原状态 {STATUS_LABELS.get(change['previous_status'], change['previous_status'])}")
+        if change.get("fields") and change["change"] == "fields_changed":
+            notes.append("变更字段 " + "、".join(LABELS.get(f, f) for f in change["fields"]))
+        if change.get("effective_date"):
+            word = {"new": "发布", "replaced": "废止", "withdrawn": "废止"}.get(change["change"], "实施")
+            notes.append(f"{word} {change['effective_date']}")
+        row = [escape(str(change.get("date", ""))), CHANGE_LABELS.get(change["change"], change["change"]),
+               escape(change["number"]), escape(change.get("title") or ""), status_text(change.get("status", "")),
+               escape("；".join(notes))]
+        table.add_row(*row, *([escape("、".join(change.get("watched") or []))] if watched else []))
+    if changes:
+        console.print(table)
+    console.print(f"共 {len(changes)} 条变更")
+    for error in log.get("errors") or []:
+        warn(f"skipped {error}")
+
+
+def render_watch(data: dict) -> None:
+    console = out()
+    for key, word in (("added", "已添加"), ("removed", "已移除"), ("unchanged", "已在关注列表中")):
+        for item in data.get(key) or []:
+            console.print(f"{word}：{item['kind_label']} {escape(item['value'])}")
+    if not data["items"]:
+        console.print("关注列表为空。添加：kb watch add \"GB/T 5606\"")
+        return
+    table = Table(title=f"关注列表（{escape(data['path'])}）", expand=False)
+    table.add_column("类型")
+    table.add_column("关注项", overflow="fold")
+    for item in data["items"]:
+        table.add_row(item["kind_label"], escape(item["value"]))
+    console.print(table)
 
 
 def render_crawl(summary: dict) -> None:
