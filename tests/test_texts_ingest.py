@@ -54,7 +54,8 @@ def test_ingest_a_folder(inbox, tmp_path):
     assert sorted(report.new) == ["law:合成示例计量办法", "policy:质量强国首善之区建设意见", "standard:GB/T 99901-2025"]
     assert sorted(Path(p).name for p in report.skipped) == ["README.md", "_index.md", "logo.png", "法律法规模版.md"]
     assert report.errors == [f"{inbox / 'sub' / 'broken.pdf'}: damaged or unreadable PDF (PdfminerException)"]
-    assert [e["event"] for e in events] == ["error", "read", "read", "read", "done"]  # sorted paths
+    assert [e["event"] for e in events] == ["start", "error", "read", "read", "read", "done"]  # sorted paths
+    assert events[0] == {"event": "start", "total": 4}
     stored = load_documents(tmp_path / "corpus" / "texts.jsonl").documents
     assert stored["standard:GB/T 99901-2025"].title == "合成示例 质量基础设施一站式服务 通用要求"
     docx = stored["law:合成示例计量办法"]  # the title line of the text beats the file name

@@ -115,6 +115,7 @@ def ingest(paths_or_files: Iterable[str | Path], kind: str | None = None, title:
         raise CorpusError(f"{loaded.errors[0]} ({len(loaded.errors)} bad line(s)); fix the texts file "
                           "before ingesting, so that nothing stored is lost")
     incoming: dict[str, Document] = {}
+    _emit(progress, "start", total=len(files))
     for index, file in enumerate(files, 1):
         try:
             doc = document_from_bytes(_read(file), str(file), kind, title)
