@@ -1,0 +1,101 @@
+"""One measured job in its own process, so peak RSS (ru_maxrss) is the job's own.
+
+    python -m bench.worker build --corpus DIR --out DIR [--procs 2]
+    python -m bench.worker fts5 | stock | jieba --corpus DIR --out PATH
+    python -m bench.worker clauses | fts5-clauses | stock-clauses --out PATH [--laws N]
+
+Prints one JSON line: seconds, docs, peak RSS of this process and of its largest child.
+"""
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import resource
+import time
+from pathlib import Path
+
+from kb.corpus import STANDARDS_FILE
+
+
+def _records(corpus: Path):
+    from bench.engines import load_jsonl_records
+
+    return load_jsonl_records(corpus / STANDARDS_FILE)
+
+
+def _articles(laws: int | None):
+    from bench.laws import latest_articles
+
+    by_title = latest_articles()
+    titles = sorted(by_title)[:laws] if laws else sorted(by_title)
+    return [a for t in titles for a in by_title[t]]
+
+
+def run(kind: str, corpus: Path | None, out: Path, procs: int, laws: int | None) -> dict:
+    from index.analysis import jieba_tokenizer
+
+    today = dt.date.today()
+    result: dict = {}
+    jieba_tokenizer()  # every engine pays the dictionary load (about 1 s); time only the work
+    if kind.startswith("stock"):
+        import jieba
+        jieba.initialize()
+    started = time.perf_counter()
+    if kind == "build":
+        from index.build import WriterSettings, rebuild
+
+        settings = WriterSettings(procs=procs, multisegment=procs > 1)
+        report = rebuild(corpus, out, settings=settings, today=today)
+        result["docs"] = report.records
+    elif kind == "fts5":
+        from bench.engines import fts5_build
+
+        result["docs"] = fts5_build(_records(corpus), out, today)
+    elif kind == "stock":
+        from bench.engines import stock_build
+
+        result["docs"] = stock_build(_records(corpus), out, today)
+    elif kind == "jieba":
+        tok = jieba_tokenizer()
+        count = 0
+        for record in _records(corpus):
+            for text in (record.title, record.scope, record.dept):
+                for _ in tok.cut(text, HMM=False):
+                    pass
+            count += 1
+        result["docs"] = count
+    elif kind == "clauses":
+        from bench.clauses import build_clause_index
+        from index.build import WriterSettings
+
+        result["docs"] = build_clause_index(_articles(laws), out, WriterSettings(procs=procs, multisegment=procs > 1))
+    elif kind == "fts5-clauses":
+        from bench.engines import fts5_build_clauses
+
+        result["docs"] = fts5_build_clauses(_articles(laws), out)
+    elif kind == "stock-clauses":
+        from bench.engines import stock_build_clauses
+
+        result["docs"] = stock_build_clauses(_articles(laws), out)
+    else:
+        raise SystemExit(f"unknown job {kind}")
+    result["seconds"] = time.perf_counter() - started
+    result["rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    result["child_rss_mb"] = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    return result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("kind")
+    parser.add_argument("--corpus", type=Path)
+    parser.add_argument("--out", type=Path, required=True)
+    parser.add_argument("--procs", type=int, default=1)
+    parser.add_argument("--laws", type=int, default=0, help="only the first N law titles (0: all)")
+    args = parser.parse_args()
+    print(json.dumps(run(args.kind, args.corpus, args.out, args.procs, args.laws or None)))
+
+
+if __name__ == "__main__":
+    main()
