@@ -256,3 +256,13 @@ def test_random_text_never_crashes(pieces, kind):
     for clause in tree:
         assert clause.parent == "" or clause.parent in tree
         assert all(child in tree for child in clause.children)
+
+
+def test_full_text(policy):
+    box = policy.get("专栏6")
+    full = policy.full_text(box)
+    assert full.split("\n")[0] == "夯实质量基础设施"
+    assert "—— 保持标准化领先优势\n支持高精尖产业" in full
+    tree = law_tree("经济法/标准化法(2017-11-04).md")
+    assert tree.full_text(tree.get("第十条")) == tree.get("第十条").text  # articles already hold their 款
+    assert tree.full_text(tree.get("第二章")).split("\n")[1].startswith("第十条 对保障人身健康")
