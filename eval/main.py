@@ -1,0 +1,265 @@
+"""eval/run: answer quality. Clause retrieval on STARD against the law corpus, and number lookup.
+
+    eval/run            all 1,235 STARD questions over all laws; every spelling of the 1,111 real numbers
+    eval/run --quick    a smoke size for CI
+
+Clause retrieval: ../shared/eval/stard/train.jsonl has real questions with gold articles
+named `<law title>第N条`. A gold title is the corpus law of that exact title, else of
+"中华人民共和国" + title (STARD drops the prefix: 劳动合同法); the article is that
+law's article in its latest version (bench/laws.py says how versions are dated).
+Queries whose gold laws the corpus does not hold are left out and counted.
+
+Systems, same articles, same jieba cut:
+- stdkb: the clause index (index/schema.clauses_schema, our analyzer), searched as
+  `kb search --clauses` searches it (bench/clauses.py);
+- BM25: rank-bm25 BM25Okapi over jieba tokens minus STARD's cn_stopwords.txt (as in
+  the dataset's paper).
+
+Per-query results go to eval/out/ (gitignored).
+"""
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import math
+import re
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+STARD_DIR = (ROOT / ".." / "shared" / "eval" / "stard").resolve()
+ANNOUNCEMENTS = (ROOT / ".." / "shared" / "records" / "announcements").resolve()
+OUT = ROOT / "eval" / "out"
+BENCHMARKS = ROOT / "BENCHMARKS.md"
+_GOLD = re.compile(r"^(?P<title>.*?)(?P<article>第[零〇一二三四五六七八九十百千两]+条(?:之[零〇一二三四五六七八九十百千两]+)?)$")
+KS = (1, 5, 10, 20)
+
+
+# -- metrics -----------------------------------------------------------------------
+
+def recall_at(ranked: list[str], gold: set[str], k: int) -> float:
+    return len(set(ranked[:k]) & gold) / len(gold)
+
+
+def mrr_at(ranked: list[str], gold: set[str], k: int = 10) -> float:
+    return next((1 / (i + 1) for i, doc in enumerate(ranked[:k]) if doc in gold), 0.0)
+
+
+def ndcg_at(ranked: list[str], gold: set[str], k: int = 10) -> float:
+    dcg = sum(1 / math.log2(i + 2) for i, doc in enumerate(ranked[:k]) if doc in gold)
+    ideal = sum(1 / math.log2(i + 2) for i in range(min(k, len(gold))))
+    return dcg / ideal
+
+
+def scores(runs: list[tuple[list[str], set[str]]]) -> dict[str, float]:
+    n = len(runs) or 1
+    out = {f"Recall@{k}": sum(recall_at(r, g, k) for r, g in runs) / n for k in KS}
+    out["MRR@10"] = sum(mrr_at(r, g) for r, g in runs) / n
+    out["nDCG@10"] = sum(ndcg_at(r, g) for r, g in runs) / n
+    return out
+
+
+# -- STARD ---------------------------------------------------------------------------
+
+def gold_article(gold: str, laws: dict) -> str | None:
+    """The corpus article id of one STARD gold answer, or None when the corpus lacks the law."""
+    match = _GOLD.match(gold)
+    if not match:
+        return None
+    for title in (match["title"], "中华人民共和国" + match["title"]):
+        if title in laws:
+            return title + match["article"]
+    return None
+
+
+def load_questions(laws: dict) -> tuple[list[dict], dict]:
+    questions = [json.loads(line) for line in (STARD_DIR / "train.jsonl").read_text(encoding="utf-8").splitlines()
+                 if line.strip()]
+    article_ids = {a.id for articles in laws.values() for a in articles}
+    kept, stats = [], {"questions": len(questions), "gold laws held": 0, "gold articles held": 0}
+    for q in questions:
+        gold = [gold_article(g, laws) for g in q["gold"]]
+        if any(g is None for g in gold):
+            continue
+        stats["gold laws held"] += 1
+        stats["gold articles held"] += all(g in article_ids for g in gold)
+        kept.append({"id": q["query_id"], "query": q["query"], "gold": gold, "stard_gold": q["gold"]})
+    return kept, stats
+
+
+class Bm25Baseline:
+    """rank-bm25 BM25Okapi over jieba tokens without STARD's stop words."""
+
+    def __init__(self, articles):
+        from rank_bm25 import BM25Okapi
+
+        from index.analysis import jieba_tokenizer
+
+        self.tok = jieba_tokenizer()
+        self.stops = {w.strip() for w in (STARD_DIR / "cn_stopwords.txt").read_text(encoding="utf-8").splitlines()
+                      if w.strip()}
+        self.ids = [a.id for a in articles]
+        self.bm25 = BM25Okapi([self.tokens(a.text) for a in articles])
+
+    def tokens(self, text: str) -> list[str]:
+        return [w for w in self.tok.cut(text, HMM=False) if w.strip() and w not in self.stops]
+
+    def search(self, text: str, limit: int = 20) -> list[str]:
+        import numpy as np
+
+        ranked = np.argsort(-self.bm25.get_scores(self.tokens(text)), kind="stable")[:limit]
+        return [self.ids[i] for i in ranked]
+
+
+def clause_eval(args, work: Path) -> tuple[dict, dict, dict, list[dict]]:
+    from bench.clauses import ClauseSearcher, build_clause_index
+    from bench.laws import latest_articles
+    from index.build import WriterSettings
+
+    laws = latest_articles()
+    questions, stats = load_questions(laws)
+    if args.quick:
+        questions = questions[:args.questions or 25]
+        wanted = {g[:g.rindex("第")] for q in questions for g in q["gold"]}
+        laws = {t: a for t, a in laws.items() if t in wanted or len(t) % 17 == 0}
+    elif args.questions:
+        questions = questions[:args.questions]
+    articles = [a for title in sorted(laws) for a in laws[title]]
+    stats["articles indexed"] = len(articles)
+    stats["questions evaluated"] = len(questions)
+    started = time.perf_counter()
+    build_clause_index(articles, work / "clauses", WriterSettings(procs=1 if args.quick else 2, multisegment=True))
+    stats["stdkb index build s"] = round(time.perf_counter() - started, 1)
+    started = time.perf_counter()
+    bm25 = Bm25Baseline(articles)
+    stats["BM25 build s"] = round(time.perf_counter() - started, 1)
+    ours = ClauseSearcher(work / "clauses")
+    runs_ours, runs_bm25, per_query = [], [], []
+    for q in questions:
+        gold = set(q["gold"])
+        a, b = ours.search(q["query"], 20), bm25.search(q["query"], 20)
+        runs_ours.append((a, gold))
+        runs_bm25.append((b, gold))
+        per_query.append({"id": q["id"], "query": q["query"], "gold": q["gold"],
+                          "stdkb_rank": _rank(a, gold), "bm25_rank": _rank(b, gold),
+                          "stdkb_top10": a[:10], "bm25_top10": b[:10]})
+    ours.close()
+    return scores(runs_ours), scores(runs_bm25), stats, per_query
+
+
+def _rank(ranked: list[str], gold: set[str]) -> int | None:
+    return next((i + 1 for i, doc in enumerate(ranked) if doc in gold), None)
+
+
+# -- number lookup -------------------------------------------------------------------
+
+def real_numbers() -> list[str]:
+    out = []
+    for path in sorted(ANNOUNCEMENTS.glob("*.json")):
+        out += [item["std_code"] for item in json.loads(path.read_text(encoding="utf-8"))["items"]]
+    return out
+
+
+def number_eval(args, work: Path) -> tuple[dict, list[dict]]:
+    from bench.variants import spelling_variants
+    from index.build import rebuild
+    from index.search import KnowledgeIndex
+    from kb import numbers
+    from kb.errors import KbError
+
+    rebuild(ROOT / "corpus", work / "index")
+    kb = KnowledgeIndex.open(work / "index")
+    codes = real_numbers()
+    if args.quick:
+        codes = codes[::25]
+    tried = found = 0
+    failures = []
+    for code in codes:
+        expected = numbers.parse(code).canonical
+        for name, spelling in spelling_variants(code).items():
+            tried += 1
+            try:
+                ids = [r.id for r in kb.lookup(spelling)]
+            except KbError as exc:
+                ids = [f"error: {exc}"]
+            if expected in ids:
+                found += 1
+            else:
+                failures.append({"number": code, "variant": name, "spelling": spelling, "got": ids[:5]})
+    kb.close()
+    return {"numbers": len(codes), "spellings": tried, "found": found,
+            "accuracy": found / tried if tried else 0.0}, failures
+
+
+# -- report ----------------------------------------------------------------------------
+
+def render(ours: dict, bm25: dict, stats: dict, lookup: dict, args, command: str, started, seconds) -> str:
+    from bench.main import machine
+
+    lines = [f"## eval/run — {started:%Y-%m-%d %H:%M} UTC" + (" (quick)" if args.quick else ""), "",
+             f"- command: `{command}`", f"- machine: {machine()}",
+             f"- STARD: {stats['questions']:,} questions; gold laws held by the corpus: {stats['gold laws held']:,} "
+             f"(every gold article found in the latest version: {stats['gold articles held']:,}); "
+             f"evaluated: {stats['questions evaluated']:,} over {stats['articles indexed']:,} articles; "
+             f"run took {seconds:,.0f} s", "",
+             "| metric | stdkb clause search | BM25 (rank-bm25) | stdkb ÷ BM25 |", "|---|---:|---:|---:|"]
+    for name in ours:
+        ratio = f"{ours[name] / bm25[name]:.2f}×" if bm25[name] else "–"
+        lines.append(f"| {name} | {ours[name]:.3f} | {bm25[name]:.3f} | {ratio} |")
+    lines += ["", "| number lookup | value |", "|---|---:|",
+              f"| real numbers | {lookup['numbers']:,} |", f"| spellings tried | {lookup['spellings']:,} |",
+              f"| found their record | {lookup['found']:,} |", f"| accuracy | {lookup['accuracy']:.2%} |", "",
+              "| target | measured | met |", "|---|---|---|",
+              f"| Recall@10 above BM25 | {ours['Recall@10']:.3f} vs {bm25['Recall@10']:.3f} | "
+              f"{'yes' if ours['Recall@10'] > bm25['Recall@10'] else 'no'} |",
+              f"| MRR@10 above BM25 | {ours['MRR@10']:.3f} vs {bm25['MRR@10']:.3f} | "
+              f"{'yes' if ours['MRR@10'] > bm25['MRR@10'] else 'no'} |",
+              f"| number lookup 100% | {lookup['accuracy']:.2%} | {'yes' if lookup['found'] == lookup['spellings'] else 'no'} |"]
+    return "\n".join(lines) + "\n"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="eval/run", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--quick", action="store_true", help="smoke size for CI")
+    parser.add_argument("--questions", type=int, default=0, help="evaluate the first N kept questions only")
+    parser.add_argument("--no-append", action="store_true", help="print only; leave BENCHMARKS.md alone")
+    parser.add_argument("--output", type=Path, default=BENCHMARKS)
+    parser.add_argument("--out-dir", type=Path, default=OUT, help="where per-query results go")
+    args = parser.parse_args(argv)
+    command = "eval/run" + "".join(f" {a}" for a in (argv if argv is not None else sys.argv[1:]))
+    started = dt.datetime.now(dt.timezone.utc)
+    t0 = time.perf_counter()
+    work = Path(tempfile.mkdtemp(prefix="kb-eval-"))
+    try:
+        ours, bm25, stats, per_query = clause_eval(args, work)
+        lookup, lookup_failures = number_eval(args, work)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    args.out_dir.mkdir(parents=True, exist_ok=True)
+    suffix = "-quick" if args.quick else ""
+    with open(args.out_dir / f"clauses{suffix}.jsonl", "w", encoding="utf-8") as handle:
+        for row in per_query:
+            handle.write(json.dumps(row, ensure_ascii=False) + "\n")
+    with open(args.out_dir / f"clause-failures{suffix}.jsonl", "w", encoding="utf-8") as handle:
+        for row in per_query:
+            if row["stdkb_rank"] is None or row["stdkb_rank"] > 10:
+                handle.write(json.dumps(row, ensure_ascii=False) + "\n")
+    with open(args.out_dir / f"number-failures{suffix}.jsonl", "w", encoding="utf-8") as handle:
+        for row in lookup_failures:
+            handle.write(json.dumps(row, ensure_ascii=False) + "\n")
+    table = render(ours, bm25, stats, lookup, args, command, started, time.perf_counter() - t0)
+    print(table)
+    print(f"per-query results: {args.out_dir}/clauses{suffix}.jsonl, failures: clause-failures{suffix}.jsonl, "
+          f"number-failures{suffix}.jsonl")
+    if not args.no_append:
+        with open(args.output, "a", encoding="utf-8") as handle:
+            handle.write("\n" + table)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
