@@ -1,13 +1,14 @@
-"""The law corpus (../shared/corpus/laws) as articles, for the clause benchmarks and eval.
+"""The law corpus (../shared/corpus/laws) read the way `kb texts` reads it, for bench/ and eval/.
 
-Each Markdown file is `# title`, date lines, `<!-- INFO END -->`, `## 第X章` headings
-and one `第X条 …` paragraph per article (paragraphs without a label continue it).
+Each Markdown file becomes a kb.texts Document (kb.texts.document_from_bytes); the
+clauses come from kb.texts.iter_clause_docs, exactly what the clause index holds.
 
 Versions: several files may hold one law (公司法(2018-10-26).md and
-公司法(2023-12-29).md; the 民法典 is split into one file per book). A file's version
-is the date in its name. The files of one title without a date in their name are
-one version together (the 民法典 books), dated by the latest date in their header
-lines. A law title maps to the articles of its latest version.
+公司法(2023-12-29).md). A document's version is the date in its file name, else the
+date its header lines give (kb.texts.readers); kb.texts.lookup.latest_versions keeps
+the newest version of each law. The 民法典 is one file per book (民法典·总则 …), each
+its own document of the same version. Only latest versions are indexed, so a STARD
+gold article `<law title>第N条` is the article of that law in its latest version.
 """
 from __future__ import annotations
 
@@ -17,80 +18,55 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 LAWS_DIR = (ROOT / ".." / "shared" / "corpus" / "laws").resolve()
-
-_NUM = "零〇一二三四五六七八九十百千两"
-ARTICLE = re.compile(rf"^(第[{_NUM}]+条(?:之[{_NUM}]+)?)[\s\u3000]*")
-_NAME_DATE = re.compile(r"\((\d{4}-\d{2}-\d{2})\)")
-_HEADER_DATE = re.compile(r"(\d{4})年(\d{1,2})月(\d{1,2})日")
 _SKIP = {"_index.md", "README.md", "法律法规模版.md"}
+_NUM = "零〇一二三四五六七八九十百千两"
+ARTICLE_PATH = re.compile(rf"^第[{_NUM}]+条(?:之[{_NUM}]+)?")
 
 
 @dataclass
 class Article:
     id: str  # <law title>第N条, the form STARD's gold answers use
-    title: str
+    title: str  # the law's title, without the 民法典 book (中华人民共和国民法典)
     label: str  # 第N条
-    heading: str  # the chapter (and section) it sits in
+    heading: str
     text: str
-    version: str
-    file: str
 
 
 def law_files(root: Path = LAWS_DIR) -> list[Path]:
     return sorted(p for p in root.rglob("*.md") if p.name not in _SKIP)
 
 
-def read_law(path: Path) -> tuple[str, str, list[Article]]:
-    """(title, version, articles) of one law file."""
-    lines = path.read_text(encoding="utf-8").splitlines()
-    title = next((ln[2:].strip() for ln in lines if ln.startswith("# ")), path.stem)
-    body_start = next((i for i, ln in enumerate(lines) if "<!-- INFO END -->" in ln), 0)
-    named = _NAME_DATE.search(path.name)
-    if named:
-        version = named.group(1)
-    else:
-        dates = [f"{y}-{int(m):02d}-{int(d):02d}" for ln in lines[:body_start]
-                 for y, m, d in _HEADER_DATE.findall(ln)]
-        version = "undated:" + max(dates, default="")
-    articles: list[Article] = []
-    heading = ""
-    for line in lines[body_start + 1:]:
-        text = line.strip()
-        if not text:
-            continue
-        if text.startswith("#"):
-            heading = text.lstrip("#").strip()
-            continue
-        match = ARTICLE.match(text)
-        if match:
-            label = match.group(1)
-            articles.append(Article(id=title + label, title=title, label=label, heading=heading,
-                                    text=text, version=version, file=str(path.relative_to(path.parents[1]))))
-        elif articles:
-            articles[-1].text += "\n" + text
-    return title, version, articles
+def law_title(doc_title: str) -> str:
+    """中华人民共和国民法典·总则 → 中华人民共和国民法典."""
+    return doc_title.split("·", 1)[0]
 
 
-def latest_articles(root: Path = LAWS_DIR, titles: set[str] | None = None) -> dict[str, list[Article]]:
-    """Law title → the articles of its latest version (first occurrence of a label wins)."""
-    versions: dict[str, dict[str, list[Article]]] = {}
-    for path in law_files(root):
-        title, version, articles = read_law(path)
-        if titles is not None and title not in titles:
-            continue
-        versions.setdefault(title, {}).setdefault(version, []).extend(articles)
-    latest = {}
-    for title, by_version in versions.items():
-        undated = [v for v in by_version if v.startswith("undated:")]
-        if undated:
-            merged = max(v.split(":", 1)[1] for v in undated)
-            by_version[merged] = [a for v in undated for a in by_version.pop(v)]
-            for article in by_version[merged]:
-                article.version = merged
-        seen, kept = set(), []
-        for article in by_version[max(by_version)]:
-            if article.id not in seen:
-                seen.add(article.id)
-                kept.append(article)
-        latest[title] = kept
+def law_documents(root: Path = LAWS_DIR, titles: int = 0) -> list:
+    """Latest version of every law (of the first `titles` law titles, when given)."""
+    from kb.texts import document_from_bytes
+    from kb.texts.lookup import latest_versions
+
+    docs = [document_from_bytes(path.read_bytes(), str(path)) for path in law_files(root)]
+    latest = latest_versions(docs)
+    if titles:
+        keep = set(sorted({law_title(d.title) for d in latest})[:titles])
+        latest = [d for d in latest if law_title(d.title) in keep]
     return latest
+
+
+def article_id(doc_title: str, path: str) -> str | None:
+    """The article a clause belongs to (第十条第二款 → <law>第十条); None for chapters and the like."""
+    match = ARTICLE_PATH.match(path)
+    return law_title(doc_title) + match.group() if match else None
+
+
+def articles(documents) -> list[Article]:
+    """The articles of `documents` (whole articles, without their 款/项 copies)."""
+    from kb.texts import iter_clause_docs
+
+    out = []
+    for clause in iter_clause_docs(documents):
+        if clause["clause_kind"] == "article":
+            out.append(Article(id=law_title(clause["doc_title"]) + clause["path"], title=law_title(clause["doc_title"]),
+                               label=clause["path"], heading=clause["heading"], text=clause["text"]))
+    return out

@@ -24,12 +24,16 @@ def _records(corpus: Path):
     return load_jsonl_records(corpus / STANDARDS_FILE)
 
 
-def _articles(laws: int | None):
-    from bench.laws import latest_articles
+def _documents(laws: int | None):
+    from bench.laws import law_documents
 
-    by_title = latest_articles()
-    titles = sorted(by_title)[:laws] if laws else sorted(by_title)
-    return [a for t in titles for a in by_title[t]]
+    return law_documents(titles=laws or 0)
+
+
+def _articles(laws: int | None):
+    from bench.laws import articles
+
+    return articles(_documents(laws))
 
 
 def run(kind: str, corpus: Path | None, out: Path, procs: int, laws: int | None) -> dict:
@@ -69,7 +73,7 @@ def run(kind: str, corpus: Path | None, out: Path, procs: int, laws: int | None)
         from bench.clauses import build_clause_index
         from index.build import WriterSettings
 
-        result["docs"] = build_clause_index(_articles(laws), out, WriterSettings(procs=procs, multisegment=procs > 1))
+        result["docs"] = build_clause_index(_documents(laws), out, WriterSettings(procs=procs, multisegment=procs > 1))
     elif kind == "fts5-clauses":
         from bench.engines import fts5_build_clauses
 

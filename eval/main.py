@@ -6,12 +6,13 @@
 Clause retrieval: ../shared/eval/stard/train.jsonl has real questions with gold articles
 named `<law title>第N条`. A gold title is the corpus law of that exact title, else of
 "中华人民共和国" + title (STARD drops the prefix: 劳动合同法); the article is that
-law's article in its latest version (bench/laws.py says how versions are dated).
+law's article in its latest version (bench/laws.py says how versions are decided).
 Queries whose gold laws the corpus does not hold are left out and counted.
 
 Systems, same articles, same jieba cut:
-- stdkb: the clause index (index/schema.clauses_schema, our analyzer), searched as
-  `kb search --clauses` searches it (bench/clauses.py);
+- stdkb: the clause index of index/clauses.py (kb.texts documents and clauses, our
+  analyzer), searched with index.clauses.ClauseSearcher as `kb search --clauses` does;
+  a 款/项 hit counts as its article (bench/clauses.py);
 - BM25: rank-bm25 BM25Okapi over jieba tokens minus STARD's cn_stopwords.txt (as in
   the dataset's paper).
 
@@ -65,24 +66,23 @@ def scores(runs: list[tuple[list[str], set[str]]]) -> dict[str, float]:
 
 # -- STARD ---------------------------------------------------------------------------
 
-def gold_article(gold: str, laws: dict) -> str | None:
+def gold_article(gold: str, titles: set[str]) -> str | None:
     """The corpus article id of one STARD gold answer, or None when the corpus lacks the law."""
     match = _GOLD.match(gold)
     if not match:
         return None
     for title in (match["title"], "中华人民共和国" + match["title"]):
-        if title in laws:
+        if title in titles:
             return title + match["article"]
     return None
 
 
-def load_questions(laws: dict) -> tuple[list[dict], dict]:
+def load_questions(titles: set[str], article_ids: set[str]) -> tuple[list[dict], dict]:
     questions = [json.loads(line) for line in (STARD_DIR / "train.jsonl").read_text(encoding="utf-8").splitlines()
                  if line.strip()]
-    article_ids = {a.id for articles in laws.values() for a in articles}
     kept, stats = [], {"questions": len(questions), "gold laws held": 0, "gold articles held": 0}
     for q in questions:
-        gold = [gold_article(g, laws) for g in q["gold"]]
+        gold = [gold_article(g, titles) for g in q["gold"]]
         if any(g is None for g in gold):
             continue
         stats["gold laws held"] += 1
@@ -117,25 +117,29 @@ class Bm25Baseline:
 
 def clause_eval(args, work: Path) -> tuple[dict, dict, dict, list[dict]]:
     from bench.clauses import ClauseSearcher, build_clause_index
-    from bench.laws import latest_articles
+    from bench.laws import articles, law_documents, law_title
     from index.build import WriterSettings
 
-    laws = latest_articles()
-    questions, stats = load_questions(laws)
+    documents = law_documents()
+    all_articles = articles(documents)
+    questions, stats = load_questions({law_title(d.title) for d in documents}, {a.id for a in all_articles})
     if args.quick:
         questions = questions[:args.questions or 25]
         wanted = {g[:g.rindex("第")] for q in questions for g in q["gold"]}
-        laws = {t: a for t, a in laws.items() if t in wanted or len(t) % 17 == 0}
+        titles = sorted({law_title(d.title) for d in documents})
+        wanted |= set(titles[::20])  # and some laws no question asks about
+        documents = [d for d in documents if law_title(d.title) in wanted]
+        all_articles = [a for a in all_articles if a.title in wanted]
     elif args.questions:
         questions = questions[:args.questions]
-    articles = [a for title in sorted(laws) for a in laws[title]]
-    stats["articles indexed"] = len(articles)
+    stats["articles indexed"] = len(all_articles)
     stats["questions evaluated"] = len(questions)
     started = time.perf_counter()
-    build_clause_index(articles, work / "clauses", WriterSettings(procs=1 if args.quick else 2, multisegment=True))
+    stats["clauses indexed"] = build_clause_index(
+        documents, work / "clauses", WriterSettings(procs=1 if args.quick else 2, multisegment=True))
     stats["stdkb index build s"] = round(time.perf_counter() - started, 1)
     started = time.perf_counter()
-    bm25 = Bm25Baseline(articles)
+    bm25 = Bm25Baseline(all_articles)
     stats["BM25 build s"] = round(time.perf_counter() - started, 1)
     ours = ClauseSearcher(work / "clauses")
     runs_ours, runs_bm25, per_query = [], [], []
@@ -204,7 +208,8 @@ def render(ours: dict, bm25: dict, stats: dict, lookup: dict, args, command: str
              f"- command: `{command}`", f"- machine: {machine()}",
              f"- STARD: {stats['questions']:,} questions; gold laws held by the corpus: {stats['gold laws held']:,} "
              f"(every gold article found in the latest version: {stats['gold articles held']:,}); "
-             f"evaluated: {stats['questions evaluated']:,} over {stats['articles indexed']:,} articles; "
+             f"evaluated: {stats['questions evaluated']:,} over {stats['articles indexed']:,} articles "
+             f"({stats['clauses indexed']:,} clauses in the stdkb clause index); "
              f"run took {seconds:,.0f} s", "",
              "| metric | stdkb clause search | BM25 (rank-bm25) | stdkb ÷ BM25 |", "|---|---:|---:|---:|"]
     for name in ours:
