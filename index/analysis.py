@@ -9,10 +9,23 @@
 - `pos` is the token ordinal, so phrase queries match adjacent words only.
 - In index mode a long word also emits its dictionary sub-words at the same position
   (电线电缆 → 电线, 电缆), so a query for 电缆 finds it; queries use the plain cut.
+
+Start-up: loading jieba's dictionary takes about a second, most of a cold `kb search`.
+A build saves the loaded dictionary as a snapshot beside the index
+(`<index>/vocab-<key>.sqlite`, see `save_vocabulary`); a reader that opens the index
+(`use_vocabulary`) cuts with jieba's own code over that snapshot, looking words up on
+demand, until something loads the full dictionary. Same code, same frequencies and
+total, so the same tokens (tests/test_vocabulary_snapshot.py checks the corpus).
 """
 from __future__ import annotations
 
+import hashlib
+import json
+import logging
+import os
 import re
+import sqlite3
+import sys
 import threading
 from pathlib import Path
 
@@ -26,8 +39,26 @@ STOPWORDS_FILE = DATA_DIR / "stopwords.txt"
 _RUNS = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+|[A-Za-z]+|\d+")
 _CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 
-_jieba = None
+_jieba = None  # the full tokenizer: jieba's dictionary in memory
+_snapshot = None  # a tokenizer over a vocabulary snapshot on disk (readers)
+_added_words = False
 _jieba_lock = threading.Lock()
+
+
+def import_jieba():
+    """`import jieba`, without pkg_resources: jieba uses it only to open its dictionary
+    file and falls back to open(); importing pkg_resources costs about 0.2 s."""
+    if "jieba" not in sys.modules:
+        block = "pkg_resources" not in sys.modules
+        if block:
+            sys.modules["pkg_resources"] = None  # makes `import pkg_resources` raise ImportError
+        try:
+            import jieba
+        finally:
+            if block:
+                del sys.modules["pkg_resources"]
+        jieba.setLogLevel(logging.WARNING)
+    return sys.modules["jieba"]
 
 
 def jieba_tokenizer(cache_dir: str | None = None):
@@ -36,12 +67,7 @@ def jieba_tokenizer(cache_dir: str | None = None):
     if _jieba is None:
         with _jieba_lock:
             if _jieba is None:
-                import logging
-
-                import jieba
-
-                jieba.setLogLevel(logging.WARNING)
-                tok = jieba.Tokenizer()
+                tok = import_jieba().Tokenizer()
                 if cache_dir:
                     tok.tmp_dir = cache_dir
                 tok.initialize()
@@ -50,12 +76,113 @@ def jieba_tokenizer(cache_dir: str | None = None):
     return _jieba
 
 
+def current_tokenizer():
+    """The full tokenizer once loaded, else the snapshot a reader installed, else load the full one."""
+    return _jieba or _snapshot or jieba_tokenizer()
+
+
 def add_words(words) -> None:
     """Teach the tokenizer extra words for this process (e.g. a user vocabulary)."""
+    global _added_words
     tok = jieba_tokenizer()
     for word in words:
         if len(word) > 1:
             tok.add_word(word)
+            _added_words = True
+
+
+# -- vocabulary snapshot ---------------------------------------------------------------
+
+def vocabulary_key() -> str:
+    """Names the dictionary a fresh process loads: jieba's version, our user dictionary, the analyzer."""
+    jieba = import_jieba()
+    data = json.dumps([ANALYZER_VERSION, jieba.__version__, str(jieba.DEFAULT_DICT_NAME),
+                       USER_DICT.read_text(encoding="utf-8")], ensure_ascii=False)
+    return hashlib.sha256(data.encode()).hexdigest()[:16]
+
+
+def vocabulary_path(index_dir: Path) -> Path:
+    return Path(index_dir) / f"vocab-{vocabulary_key()}.sqlite"
+
+
+def save_vocabulary(index_dir: Path) -> Path | None:
+    """Write the loaded dictionary (word → frequency, and the total) beside the index, once.
+    Skipped when this process added words (the snapshot would not be what a fresh one loads)."""
+    path = vocabulary_path(index_dir)
+    if path.exists() or _added_words:
+        return path if path.exists() else None
+    tok = jieba_tokenizer()
+    tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+    tmp.unlink(missing_ok=True)
+    db = sqlite3.connect(tmp)
+    try:
+        db.executescript("PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF;"
+                         "CREATE TABLE freq (word TEXT PRIMARY KEY, n INTEGER) WITHOUT ROWID;"
+                         "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT);")
+        db.executemany("INSERT INTO freq VALUES (?, ?)", tok.FREQ.items())
+        db.execute("INSERT INTO meta VALUES ('total', ?)", (str(tok.total),))
+        db.commit()
+    finally:
+        db.close()
+    os.replace(tmp, path)
+    return path
+
+
+class SnapshotFreq:
+    """jieba's FREQ dict read from a snapshot: `in`, `[]` and `.get` as jieba uses them,
+    each word looked up once and remembered."""
+
+    MAX_CACHED = 500_000
+
+    def __init__(self, path: Path):
+        self._db = sqlite3.connect(f"file:{path}?mode=ro", uri=True, check_same_thread=False)
+        self._lock = threading.Lock()
+        self._cache: dict[str, int | None] = {}
+        self.total = int(self._db.execute("SELECT value FROM meta WHERE key = 'total'").fetchone()[0])
+
+    def get(self, word, default=None):
+        try:
+            value = self._cache[word]
+        except KeyError:
+            with self._lock:
+                row = self._db.execute("SELECT n FROM freq WHERE word = ?", (word,)).fetchone()
+            if len(self._cache) > self.MAX_CACHED:
+                self._cache.clear()
+            value = self._cache[word] = row[0] if row else None
+        return default if value is None else value
+
+    def __contains__(self, word) -> bool:
+        return self.get(word) is not None
+
+    def __getitem__(self, word):
+        value = self.get(word)
+        if value is None:
+            raise KeyError(word)
+        return value
+
+
+def snapshot_tokenizer(path: Path):
+    """A jieba Tokenizer whose dictionary is the snapshot at `path` (jieba's own cut code)."""
+    freq = SnapshotFreq(path)
+    tok = import_jieba().Tokenizer()
+    tok.FREQ, tok.total, tok.initialized = freq, freq.total, True
+    return tok
+
+
+def use_vocabulary(index_dir: Path) -> bool:
+    """Cut with the index's vocabulary snapshot until the full dictionary is loaded.
+    False (and nothing changes) when there is none or it cannot be read."""
+    global _snapshot
+    if _jieba is not None:
+        return False
+    try:
+        path = vocabulary_path(index_dir)
+        if not path.exists():
+            return False
+        _snapshot = snapshot_tokenizer(path)
+    except (sqlite3.Error, OSError, TypeError, ValueError):
+        return False
+    return True
 
 
 def _subwords(tok, word: str) -> list[str]:
@@ -90,7 +217,7 @@ class JiebaTokenizer(Tokenizer):
                 t.startchar, t.endchar = start_char, start_char + len(value)
             yield t
             return
-        tok = jieba_tokenizer()
+        tok = current_tokenizer()
         emit_subwords = self.subwords and mode != "query"
         pos = start_pos
         for run in _RUNS.finditer(value):

@@ -20,7 +20,7 @@ from kb import numbers
 from kb.corpus import STANDARDS_FILE, LineError, load_records
 from kb.records import Record, effective_status
 from index import store
-from index.analysis import jieba_tokenizer
+from index.analysis import jieba_tokenizer, save_vocabulary
 from index.schema import CLAUSES, RECORDS, clauses_schema, records_schema
 
 Progress = Callable[[dict], None]
@@ -121,6 +121,7 @@ def rebuild(corpus_dir: Path, index_dir: Path, progress: Progress | None = None,
     report = BuildReport("rebuild", corpus_errors=errors)
     jieba_tokenizer()  # load once, before any worker process forks
     with store.writer_lock(index_dir, wait):
+        save_vocabulary(index_dir)  # readers cut queries with it, without loading jieba (index.analysis)
         gen = store.new_generation(index_dir)
         _emit(progress, "start", action="rebuild", total=len(records), generation=gen.name)
         ix = whoosh_index.create_in(str(gen), records_schema(), indexname=RECORDS)

@@ -20,7 +20,7 @@ from kb import numbers
 from kb.errors import IndexMissing, NotFound
 from kb.records import Record
 from index import store
-from index.analysis import analyze
+from index.analysis import analyze, use_vocabulary
 from index.query import ParsedQuery, parse_query
 from index.schema import RECORDS, TITLE_BOOST
 
@@ -103,6 +103,7 @@ class KnowledgeIndex:
     def __init__(self, generation: store.Generation, index_dir: Path):
         self.generation = generation
         self.index_dir = index_dir
+        use_vocabulary(index_dir)  # cut queries without loading jieba's whole dictionary
         try:
             self._records = whoosh_index.open_dir(str(generation.path), indexname=RECORDS)
             self._searcher = self._records.searcher()
