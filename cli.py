@@ -328,7 +328,7 @@ def index_verify(ctx: typer.Context, as_json: JsonOpt = False):
     report = verify(ctx.obj.index_dir, ctx.obj.corpus_dir)
     render.print_json_line(report) if as_json else render.render_verify(report)
     if not report["ok"]:
-        raise typer.Exit(4)
+        raise typer.Exit(report["exit_code"])
 
 
 def _finish_build(report, as_json: bool) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import time
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable
@@ -18,6 +19,7 @@ from whoosh import index as whoosh_index
 
 from kb import numbers
 from kb.corpus import STANDARDS_FILE, LineError, load_records
+from kb.errors import CorpusError, IndexMissing, KbError
 from kb.records import Record, effective_status
 from index import store
 from index.analysis import jieba_tokenizer, save_vocabulary
@@ -51,7 +53,8 @@ class WriterSettings:
 
     procs: int = 1
     limitmb: int = 256
-    multisegment: bool = False
+    multisegment: bool = False  # with procs > 1: keep one segment per worker
+    optimize: bool = False  # with multisegment: merge those segments after the commit
 
     def kwargs(self) -> dict:
         if self.procs > 1:
@@ -71,7 +74,7 @@ def _keys(numbers_: Iterable[str]) -> tuple[set[str], set[str], set[str]]:
     return full, edition, series
 
 
-def record_document(record: Record, today: dt.date) -> dict:
+def record_document(record: Record, today: dt.date, content_hash: str | None = None) -> dict:
     """One Whoosh document for one record; status is as of `today`."""
     full, edition, series = _keys([record.number, *record.other_numbers])
     doc = {
@@ -91,7 +94,7 @@ def record_document(record: Record, today: dt.date) -> dict:
         "sector": record.sector,
         "ccs": ",".join(record.ccs),
         "ics": ",".join(record.ics),
-        "content_hash": record.content_hash(),
+        "content_hash": content_hash or record.content_hash(),
         "record": record.to_json(),
     }
     year = numbers.try_parse(record.number)
@@ -101,13 +104,35 @@ def record_document(record: Record, today: dt.date) -> dict:
 
 
 def load_corpus(corpus_dir: Path):
-    loaded = load_records(corpus_dir / STANDARDS_FILE)
+    path = corpus_dir / STANDARDS_FILE
+    if not path.is_file():  # a wrong --corpus must not replace the index with an empty one
+        raise CorpusError(f"no corpus at {corpus_dir} ({STANDARDS_FILE} is missing); the index was not changed",
+                          hint="pass --corpus DIR or set KB_CORPUS")
+    loaded = load_records(path)
     return loaded.records, loaded.errors
 
 
 def _emit(progress: Progress | None, event: str, **data) -> None:
     if progress:
         progress({"event": event, **data})
+
+
+@contextmanager
+def _reported(index_dir: Path, progress: Progress | None):
+    """Failures become one KbError, announced as a final "error" event."""
+    try:
+        yield
+    except KbError as exc:
+        _emit(progress, "error", message=str(exc), exit_code=exc.exit_code)
+        raise
+    except OSError as exc:  # a full disk (ENOSPC), a read-only or vanished directory
+        serving = store.current_name(index_dir)
+        error = KbError(f"cannot write the index in {index_dir}: {exc.strerror or exc}"
+                        + (f" ({exc.filename})" if exc.filename else "")
+                        + (f"; generation {serving} still serves" if serving else "; there is no index yet"),
+                        hint="free disk space or fix the directory, then run the command again")
+        _emit(progress, "error", message=str(error), exit_code=error.exit_code)
+        raise error from None
 
 
 def rebuild(corpus_dir: Path, index_dir: Path, progress: Progress | None = None,
@@ -117,40 +142,76 @@ def rebuild(corpus_dir: Path, index_dir: Path, progress: Progress | None = None,
     started = time.monotonic()
     settings = settings or WriterSettings()
     today = today or dt.date.today()
-    records, errors = load_corpus(corpus_dir)
-    report = BuildReport("rebuild", corpus_errors=errors)
     jieba_tokenizer()  # load once, before any worker process forks
-    with store.writer_lock(index_dir, wait):
+    with _reported(index_dir, progress), store.writer_lock(index_dir, wait):
         save_vocabulary(index_dir)  # readers cut queries with it, without loading jieba (index.analysis)
-        gen = store.new_generation(index_dir)
-        _emit(progress, "start", action="rebuild", total=len(records), generation=gen.name)
-        ix = whoosh_index.create_in(str(gen), records_schema(), indexname=RECORDS)
-        writer = ix.writer(**settings.kwargs())
-        for i, record in enumerate(records.values(), 1):
-            writer.add_document(**record_document(record, today))
-            if i % 500 == 0 or i == len(records):
-                _emit(progress, "progress", done=i, total=len(records))
-        _emit(progress, "commit")
-        writer.commit()
-        ix.close()
-        clause_ix = whoosh_index.create_in(str(gen), clauses_schema(), indexname=CLAUSES)
-        clause_ix.close()
-        report.records = report.added = len(records)
-        store.write_meta(gen, _meta(records, today))
-        store.switch_to(index_dir, gen)
+        records, errors = load_corpus(corpus_dir)
+        report = BuildReport("rebuild", records=len(records), added=len(records), corpus_errors=errors)
+        hashes = {rid: record.content_hash() for rid, record in records.items()}
+        with store.building(index_dir) as gen:
+            _emit(progress, "start", action="rebuild", total=len(records), generation=gen.name)
+            ix = whoosh_index.create_in(str(gen), records_schema(), indexname=RECORDS)
+            with _writing(ix.writer(**settings.kwargs())) as writer:
+                for i, (rid, record) in enumerate(records.items(), 1):
+                    writer.add_document(**record_document(record, today, hashes[rid]))
+                    if i % 500 == 0 or i == len(records):
+                        _emit(progress, "progress", done=i, total=len(records))
+                _emit(progress, "commit")
+                writer.commit()
+            if settings.optimize and settings.multisegment:
+                ix.optimize()  # merge the workers' segments into one
+            whoosh_index.create_in(str(gen), clauses_schema(), indexname=CLAUSES)
+            store.write_meta(gen, _meta(hashes, today))
+            store.switch_to(index_dir, gen)
         report.generation = gen.name
     report.seconds = round(time.monotonic() - started, 3)
     _emit(progress, "done", **report.summary())
     return report
 
 
-def _meta(records: dict[str, Record], today: dt.date) -> dict:
+@contextmanager
+def _writing(writer):
+    """A Whoosh writer, cancelled (worker processes stopped, files closed) if the block fails."""
+    try:
+        yield writer
+    except BaseException:
+        with suppress(Exception):
+            writer.cancel()
+        raise
+
+
+def _meta(hashes: dict[str, str], today: dt.date) -> dict:
     return {
         "built_at": dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat(),
         "status_as_of": today.isoformat(),
-        "records": len(records),
-        "record_hashes": {rid: r.content_hash() for rid, r in records.items()},
+        "records": len(hashes),
+        "record_hashes": hashes,
     }
+
+
+def _open_for_update(index_dir: Path) -> store.Generation:
+    """The serving generation, after its segments opened and hold the documents meta.json counts:
+    an update copies its files, so a damaged one must be rebuilt instead."""
+    current = store.open_generation(index_dir)
+    try:
+        ix = whoosh_index.open_dir(str(current.path), indexname=RECORDS)
+        with ix.reader() as reader:
+            count = reader.doc_count()
+    except Exception as exc:  # a damaged segment fails in many ways inside Whoosh
+        raise IndexMissing(f"index generation {current.name} is damaged ({type(exc).__name__}: {exc})") from None
+    if count != current.meta.get("records"):
+        raise IndexMissing(f"index generation {current.name} holds {count} documents, "
+                           f"its {store.META} says {current.meta.get('records')}")
+    return current
+
+
+def _changed(records: dict[str, Record], hashes: dict[str, str], meta: dict, today: dt.date) -> list[str]:
+    """Ids whose content changed since the build, or whose status did since its day."""
+    built = meta.get("record_hashes", {})
+    then = dt.date.fromisoformat(meta.get("status_as_of") or today.isoformat())
+    return [rid for rid, record in records.items()
+            if built.get(rid) != hashes[rid]
+            or (then != today and effective_status(record, then) != effective_status(record, today))]
 
 
 def _clone(src: Path, dst: Path) -> None:
@@ -162,43 +223,46 @@ def _clone(src: Path, dst: Path) -> None:
 
 def update(corpus_dir: Path, index_dir: Path, progress: Progress | None = None,
            wait: float = 0.0, today: dt.date | None = None) -> BuildReport:
-    """Apply only the corpus records whose content hash changed since the last build."""
+    """Apply only the corpus records whose content (or dated status) changed since the last build."""
     started = time.monotonic()
     today = today or dt.date.today()
-    records, errors = load_corpus(corpus_dir)
-    report = BuildReport("update", corpus_errors=errors)
-    with store.writer_lock(index_dir, wait):
-        current = store.open_generation(index_dir)
-        if current.meta.get("status_as_of") != today.isoformat():
-            # Statuses follow dates: a new day may change any record's status.
-            hashes = {}
-        else:
-            hashes = current.meta.get("record_hashes", {})
-        new_hashes = {rid: r.content_hash() for rid, r in records.items()}
-        changed = [rid for rid, h in new_hashes.items() if hashes.get(rid) != h]
-        deleted = [rid for rid in current.meta.get("record_hashes", {}) if rid not in records]
-        gen = store.new_generation(index_dir)
-        _clone(current.path, gen)
-        _emit(progress, "start", action="update", total=len(changed) + len(deleted), generation=gen.name)
-        ix = whoosh_index.open_dir(str(gen), indexname=RECORDS)
-        writer = ix.writer()
-        for rid in deleted:
-            writer.delete_by_term("id", rid)
-        for i, rid in enumerate(changed, 1):
-            writer.update_document(**record_document(records[rid], today))
-            if i % 500 == 0 or i == len(changed):
-                _emit(progress, "progress", done=i, total=len(changed))
-        writer.commit(merge=False)
-        ix.close()
-        store.write_meta(gen, _meta(records, today))
-        store.switch_to(index_dir, gen)
+    with _reported(index_dir, progress), store.writer_lock(index_dir, wait):
+        records, errors = load_corpus(corpus_dir)
+        report = BuildReport("update", records=len(records), corpus_errors=errors)
+        current = _open_for_update(index_dir)
         old = current.meta.get("record_hashes", {})
-        report.generation = gen.name
-        report.records = len(records)
+        hashes = {rid: record.content_hash() for rid, record in records.items()}
+        changed = _changed(records, hashes, current.meta, today)
+        deleted = [rid for rid in old if rid not in records]
         report.added = sum(1 for rid in changed if rid not in old)
-        report.updated = len(changed) - report.added
-        report.deleted = len(deleted)
+        report.updated, report.deleted = len(changed) - report.added, len(deleted)
         report.unchanged = len(records) - len(changed)
+        report.generation = _apply(index_dir, current, records, hashes, changed, deleted, today, progress)
     report.seconds = round(time.monotonic() - started, 3)
     _emit(progress, "done", **report.summary())
     return report
+
+
+def _apply(index_dir: Path, current: store.Generation, records: dict[str, Record], hashes: dict[str, str],
+           changed: list[str], deleted: list[str], today: dt.date, progress: Progress | None) -> str:
+    """A hard-linked clone of `current` with the changes applied, switched to; its name.
+    With nothing to apply, the current generation keeps serving."""
+    if not changed and not deleted:
+        _emit(progress, "start", action="update", total=0, generation=current.name)
+        return current.name
+    with store.building(index_dir) as gen:
+        _clone(current.path, gen)
+        _emit(progress, "start", action="update", total=len(changed) + len(deleted), generation=gen.name)
+        ix = whoosh_index.open_dir(str(gen), indexname=RECORDS)
+        with _writing(ix.writer()) as writer:
+            for rid in deleted:
+                writer.delete_by_term("id", rid)
+            for i, rid in enumerate(changed, 1):
+                writer.update_document(**record_document(records[rid], today, hashes[rid]))
+                if i % 500 == 0 or i == len(changed):
+                    _emit(progress, "progress", done=i, total=len(changed))
+            _emit(progress, "commit")
+            writer.commit(merge=False)
+        store.write_meta(gen, _meta(hashes, today))
+        store.switch_to(index_dir, gen)
+    return gen.name

@@ -7,8 +7,11 @@
 
 A writer builds a new generation beside the serving one and switches CURRENT
 atomically, so readers never see a half-built index and a killed build leaves the
-previous generation serving. The generation before the current one is kept so a
-reader that read CURRENT just before a switch can still open it.
+previous generation serving. The generation before the current one (named in the
+current one's meta.json as "previous") is kept so a reader that read CURRENT just
+before a switch can still open it; every other generation is removed, only after
+the switch, and what a killed writer left is removed by the next one when it takes
+the lock.
 """
 from __future__ import annotations
 
@@ -28,7 +31,6 @@ from index.schema import VERSION
 POINTER = "CURRENT"
 LOCK = "writer.lock"
 META = "meta.json"
-KEEP_PREVIOUS = 1
 
 
 @dataclass
@@ -86,9 +88,23 @@ def new_generation(index_dir: Path) -> Path:
     return path
 
 
+@contextmanager
+def building(index_dir: Path):
+    """A new generation directory for the lock holder; removed again if the build fails."""
+    path = new_generation(index_dir)
+    try:
+        yield path
+    except BaseException:
+        if current_name(index_dir) != path.name:
+            shutil.rmtree(path, ignore_errors=True)
+        raise
+
+
 def write_meta(gen_path: Path, meta: dict) -> None:
+    """meta.json, written last: a generation without it is a build that never finished."""
+    meta = {**meta, **VERSION, "previous": current_name(gen_path.parent)}
     tmp = gen_path / (META + ".tmp")
-    tmp.write_text(json.dumps({**meta, **VERSION}, ensure_ascii=False, indent=1), encoding="utf-8")
+    tmp.write_text(json.dumps(meta, ensure_ascii=False, indent=1), encoding="utf-8")
     with open(tmp, "rb") as handle:
         os.fsync(handle.fileno())
     os.replace(tmp, gen_path / META)
@@ -102,8 +118,9 @@ def fsync_tree(path: Path) -> None:
         _fsync_dir(Path(root))
 
 
-def switch_to(index_dir: Path, gen_path: Path) -> None:
-    """Point CURRENT at gen_path atomically, then drop generations no reader needs."""
+def switch_to(index_dir: Path, gen_path: Path) -> list[str]:
+    """Point CURRENT at gen_path atomically, then remove the generations no reader needs."""
+    previous = current_name(index_dir)
     fsync_tree(gen_path)
     tmp = index_dir / (POINTER + ".tmp")
     tmp.write_text(gen_path.name + "\n", encoding="utf-8")
@@ -111,19 +128,26 @@ def switch_to(index_dir: Path, gen_path: Path) -> None:
         os.fsync(handle.fileno())
     os.replace(tmp, index_dir / POINTER)
     _fsync_dir(index_dir)
-    remove_stale_generations(index_dir)
+    return remove_generations(index_dir, keep={gen_path.name, previous})
 
 
-def remove_stale_generations(index_dir: Path) -> list[str]:
-    """Remove every generation but the current one and the one before it.
-    Only called by the lock holder, so no other writer is building one."""
+def remove_leftovers(index_dir: Path) -> list[str]:
+    """Remove what killed or failed writers left: every generation but the current one and
+    the one before it. Only the lock holder calls this, so nobody is building one."""
     current = current_name(index_dir)
-    gens = sorted((p for p in index_dir.glob("gen-*") if p.is_dir()), key=lambda p: p.stat().st_mtime)
-    complete = [p for p in gens if (p / META).exists() and p.name != current]
-    keep = {current, *(p.name for p in complete[-KEEP_PREVIOUS:])}
+    previous = None
+    if current:
+        try:
+            previous = json.loads((index_dir / current / META).read_text(encoding="utf-8")).get("previous")
+        except (OSError, ValueError):
+            pass  # a damaged current generation: keep only it
+    return remove_generations(index_dir, keep={current, previous})
+
+
+def remove_generations(index_dir: Path, keep: set[str | None]) -> list[str]:
     removed = []
-    for path in gens:
-        if path.name not in keep:
+    for path in sorted(index_dir.glob("gen-*")):
+        if path.name not in keep and path.is_dir():
             shutil.rmtree(path, ignore_errors=True)
             removed.append(path.name)
     return removed
@@ -182,6 +206,7 @@ def writer_lock(index_dir: Path, wait: float = 0.0):
     lock = WriterLock(index_dir)
     lock.acquire(wait)
     try:
+        remove_leftovers(index_dir)
         yield lock
     finally:
         lock.release()

@@ -4,7 +4,7 @@ from __future__ import annotations
 import random
 from pathlib import Path
 
-from kb.errors import KbError
+from kb.errors import IndexMissing, KbError
 from index import store
 from index.build import load_corpus
 from index.search import KnowledgeIndex
@@ -17,18 +17,17 @@ def _check(name: str, ok: bool, detail: str) -> dict:
 
 
 def verify(index_dir: Path, corpus_dir: Path, sample: int = SAMPLE, seed: int = 0) -> dict:
-    """Checks: meta and version, segments open and read, counts vs corpus, sample lookups."""
-    report = {"ok": False, "generation": None, "checks": []}
+    """Checks: meta and version, segments open and read, counts vs corpus, sample lookups.
+    report["exit_code"]: 0 when all pass, 5 for another schema/analyzer version, else 4."""
+    report = {"ok": False, "exit_code": IndexMissing.exit_code, "generation": None, "checks": []}
     checks = report["checks"]
     try:
         generation = store.open_generation(index_dir)
         report["generation"] = generation.name
         kb = KnowledgeIndex(generation, index_dir)
-    except KbError as exc:
-        checks.append(_check("open", False, str(exc)))
-        return report
-    except Exception as exc:  # a damaged segment fails in many ways inside Whoosh
-        checks.append(_check("open", False, f"segments do not open: {type(exc).__name__}: {exc}"))
+    except KbError as exc:  # IndexMissing (4), VersionMismatch (5)
+        checks.append(_check("open", False, f"{exc}; {exc.hint}" if exc.hint else str(exc)))
+        report["exit_code"] = exc.exit_code
         return report
     checks.append(_check("open", True, f"generation {generation.name} opened"))
     try:
@@ -64,4 +63,5 @@ def verify(index_dir: Path, corpus_dir: Path, sample: int = SAMPLE, seed: int = 
                          + (f"; failed: {', '.join(failures[:5])}" if failures else "")))
     kb.close()
     report["ok"] = all(c["ok"] for c in checks)
+    report["exit_code"] = 0 if report["ok"] else IndexMissing.exit_code
     return report
