@@ -291,6 +291,74 @@ def crawl_(
         raise typer.Exit(1)
 
 
+# -- coverage ------------------------------------------------------------------------------
+
+XlsxOpt = Annotated[Optional[Path], typer.Option("--xlsx", dir_okay=False, help="Also write an Excel workbook: one sheet per view, frozen header row.")]
+HtmlOpt = Annotated[Optional[Path], typer.Option("--html", dir_okay=False, help="Also write one self-contained HTML page: bar chart, sortable tables.")]
+
+
+@app.command()
+def cover(
+    ctx: typer.Context,
+    query: Annotated[str, typer.Argument(help="A CCS/ICS code (K13, 29.060.20), a category name (水泥) or a product term (水稻).")],
+    region: Annotated[Optional[str], typer.Option("--region", help="Code or name (11, 北京): list only this region's local standards (national, industry, group ones apply everywhere).")] = None,
+    include_withdrawn: Annotated[bool, typer.Option("--include-withdrawn", help="Also list replaced and withdrawn standards (and earlier editions), with their replacements.")] = False,
+    as_json: JsonOpt = False, as_csv: CsvOpt = False,
+):
+    """Which standards cover a product category or term: by code, title or scope, grouped by level, in force first.
+
+    Example: kb cover 水稻; kb cover K13 --json; kb cover 电线电缆 --region 11 --csv
+    """
+    from kb.coverage import cover as find_cover
+
+    result = find_cover(ctx.obj.open_index(), query, region=_filters(None, None, region)["region"],
+                        include_withdrawn=include_withdrawn)
+    if as_json or as_csv:
+        render.print_json(result) if as_json else render.print_csv(result["standards"], render.COVER_COLUMNS)
+    else:
+        render.render_cover(result)
+
+
+@app.command()
+def gaps(
+    ctx: typer.Context,
+    by: Annotated[str, typer.Option("--by", help="View: ccs (categories), ics or region (local standards).")] = "ccs",
+    level: LevelOpt = None, region: RegionOpt = None,
+    max_age: Annotated[float, typer.Option("--max-age", min=0.1, help="Review cycle in years (标准化法 第二十九条: 5).")] = 5,
+    xlsx: XlsxOpt = None, html: HtmlOpt = None, csv_file: Annotated[Optional[Path], typer.Option("--csv", help="Write the view as CSV to this file.", dir_okay=False)] = None,
+    as_json: JsonOpt = False,
+):
+    """Where coverage is thin: per category (or region) counts by level and status, and gap flags; XLSX/HTML/CSV reports.
+
+    Example: kb gaps --by ccs --max-age 5 --xlsx 缺口.xlsx --html 缺口.html
+    """
+    from kb.coverage import gap_report
+    from kb.reports import write_gap_reports
+
+    filters = _filters(level, None, region)
+    report = gap_report(ctx.obj.open_index(), by=by, level=filters["level"], region=filters["region"], max_age=max_age)
+    written = write_gap_reports(report, xlsx=xlsx, html_file=html, csv_file=csv_file)
+    render.print_json(report) if as_json else render.render_gaps(report, written)
+
+
+@app.command("policy-gaps")
+def policy_gaps_(
+    ctx: typer.Context,
+    doc: Annotated[str, typer.Argument(help="A stored policy (title, alias or id) or a policy file (TXT, Markdown, HTML, PDF, DOCX).")],
+    xlsx: XlsxOpt = None, as_json: JsonOpt = False,
+):
+    """Trace a policy to standards: clause by clause, the product and industry areas it names, their standards, and the gaps.
+
+    Example: kb policy-gaps 质量强国首善之区建设意见 --xlsx 政策缺口.xlsx
+    """
+    from kb.coverage import load_policy, policy_gaps
+    from kb.reports import write_policy_xlsx
+
+    report = policy_gaps(ctx.obj.open_index(), load_policy(doc, ctx.obj.corpus_dir))
+    written = [write_policy_xlsx(report, xlsx)] if xlsx else []
+    render.print_json(report) if as_json else render.render_policy_gaps(report, written)
+
+
 # -- index lifecycle -------------------------------------------------------------------
 
 @index_app.command("rebuild")

@@ -14,7 +14,7 @@ from pathlib import Path
 from whoosh import index as whoosh_index
 from whoosh import sorting
 from whoosh.highlight import ContextFragmenter, Formatter, get_text
-from whoosh.query import And, NumericRange, Or, Phrase, Term, Wildcard
+from whoosh.query import And, NumericRange, Or, Phrase, Term
 
 from kb import numbers
 from kb.errors import IndexMissing, NotFound
@@ -111,6 +111,7 @@ class KnowledgeIndex:
             raise IndexMissing(f"index generation {generation.name} cannot be opened "
                                f"({type(exc).__name__}: {exc})") from None
         self._clauses = None
+        self._lexicons: dict[str, list[str]] = {}  # field → indexed words
 
     @classmethod
     def open(cls, index_dir: Path) -> "KnowledgeIndex":
@@ -187,16 +188,22 @@ class KnowledgeIndex:
         电线电缆, 稻 in 粳稻) or as the phrase of its words. One (record, field) per record: the
         first of `fields` that matched."""
         words = analyze(term, mode="query")
-        whole = re.sub(r"[\s*?\[\]]+", "", term).lower()
+        whole = re.sub(r"\s+", "", term).lower()
         found: dict[str, tuple[Record, str]] = {}
         for name in fields:
-            parts = [Wildcard(name, f"*{whole}*")] if whole else []
+            parts = [Term(name, word) for word in self._words(name) if whole and whole in word]
             if len(words) > 1:
                 parts.append(Phrase(name, words))
             for hit in self._searcher.search(Or(parts), limit=None) if parts else ():
                 if hit["id"] not in found:
                     found[hit["id"]] = (Record.from_dict(json.loads(hit["record"])), name)
         return list(found.values())
+
+    def _words(self, name: str) -> list[str]:
+        """Every indexed word of a text field (read once per open generation)."""
+        if name not in self._lexicons:
+            self._lexicons[name] = [w.decode("utf-8") for w in self._searcher.lexicon(name)]
+        return self._lexicons[name]
 
     def lookup(self, text: str) -> list[Record]:
         """All records for one number in any spelling: the edition, or every edition/part."""

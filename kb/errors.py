@@ -62,3 +62,7 @@ class VersionMismatch(KbError):
 
     exit_code = 5
     hint = "run `kb index rebuild`"
+
+
+class ReportError(KbError):
+    """A report file (XLSX, HTML, CSV) that cannot be written."""

@@ -386,3 +386,113 @@ def render_crawl(summary: dict) -> None:
         console.print("[dim]用 --resume 继续：已完成的页面不再抓取，失败的页面重试。[/]")
     if summary["new"] or summary["updated"]:
         console.print("[dim]运行 `kb index update` 使索引包含这些记录。[/]")
+
+
+# -- coverage: kb cover, kb gaps, kb policy-gaps -------------------------------------------------
+
+COVER_COLUMNS = ["number", "title", "level_label", "status_display", "issue_date", "implementation_date",
+                 "age_years", "replaced_by", "region_name", "matched_by", "match", "reason"]
+for _key, _label in {"level_label": "层级", "status_display": "状态", "region_name": "地区",
+                     "match": "匹配说明", "reason": "匹配原因"}.items():
+    LABELS.setdefault(_key, _label)
+
+
+def _status_cell(row: dict) -> str:
+    text = status_text(row["status"])
+    return text.replace("未知", "现行（未确认）") if row["status"] == "unknown" else text
+
+
+def _notes(notes) -> None:
+    for note in notes:
+        out().print(f"[dim]注：{escape(note)}[/]", soft_wrap=True)
+
+
+def render_cover(result: dict) -> None:
+    """Standards grouped by level (强制性国家标准 first), each with why it matched."""
+    console = out()
+    categories = "；".join(f"{c['label']}（{c['reason']}）" for c in result["categories"]) or "无"
+    counts = result["counts"]
+    console.print(f"[bold]{escape(result['query'])}[/]  类目：{escape(categories)}", soft_wrap=True)
+    console.print(f"共 {counts['standards']} 条标准，在用 {counts['in_force']} 条（状态未确认 {counts['unconfirmed']} 条）")
+    dated = any(row["implementation_date"] for row in result["standards"])
+    replaced = any(row["replaced_by"] for row in result["standards"])
+    group = None
+    table = None
+    for row in result["standards"]:
+        if row["level_group"] != group:
+            if table is not None:
+                console.print(table)
+            group = row["level_group"]
+            table = Table(title=row["level_label"], title_justify="left", expand=False)
+            table.add_column("标准号", no_wrap=True)
+            table.add_column("标准名称", overflow="fold", ratio=3)
+            table.add_column("状态", no_wrap=True)
+            table.add_column("发布日期", no_wrap=True)
+            if dated:
+                table.add_column("实施日期", no_wrap=True)
+            table.add_column("标龄", no_wrap=True)
+            if replaced:
+                table.add_column("被代替为", overflow="fold")
+            table.add_column("匹配依据", overflow="fold", ratio=2)
+        age = "" if row["age_years"] is None else f"{row['age_years']:g}"
+        cells = [escape(row["number"]), escape(row["title"]), _status_cell(row), row["issue_date"]]
+        cells += [row["implementation_date"]] if dated else []
+        cells += [age] + ([escape("、".join(row["replaced_by"]))] if replaced else [])
+        table.add_row(*cells, escape(row["match"]))
+    if table is not None:
+        console.print(table)
+    _notes(result["notes"])
+
+
+def render_gaps(report: dict, written: list[str] = ()) -> None:
+    """The summary, the flagged rows of the chosen view, and the files written."""
+    from kb.reports import gap_columns
+
+    console = out()
+    view = report["views"][report["by"]]
+    flags = "  ".join(f"{label} {report['flag_counts'][flag]}" for flag, label in
+                      (("no_current", "无现行"), ("only_group", "仅团体"), ("all_overdue", "均超复审周期"),
+                       ("withdrawn_unreplaced", "废止无替代"), ("pending", "即将实施")))
+    console.print(f"[bold]标准覆盖缺口[/]  {view['title']}：{len(view['rows'])} 项，标准 {report['total']} 条，"
+                  f"在用 {report['in_force']} 条（状态未确认 {report['unconfirmed']} 条）")
+    console.print(f"缺口标记：{flags}")
+    flagged = [row for row in view["rows"] if row["flags"]]
+    if flagged:
+        table = Table(expand=False)
+        columns = [c for c in gap_columns(report["by"]) if c[0] in
+                   ("code", "name", "total", "in_force", "group", "overdue", "upcoming", "withdrawn", "flag_labels")]
+        for _, label in columns:
+            table.add_column(label, overflow="fold")
+        for row in flagged[:60]:
+            table.add_row(*(escape(str(row.get(key) if row.get(key) is not None else "")) for key, _ in columns))
+        console.print(table)
+        if len(flagged) > 60:
+            console.print(f"[dim]另有 {len(flagged) - 60} 项有缺口标记，见 --xlsx/--html/--csv/--json。[/]")
+    else:
+        console.print("没有带缺口标记的项。")
+    _notes(report["notes"])
+    for path in written:
+        console.print(f"已写入 {escape(path)}")
+
+
+def render_policy_gaps(report: dict, written: list[str] = ()) -> None:
+    """Each area the policy names: its clauses, the standards found, or 缺口."""
+    from kb.reports import AREA_KIND_LABELS
+
+    console = out()
+    counts = report["counts"]
+    console.print(f"[bold]{escape(report['doc']['title'])}[/]：{counts['clauses_with_areas']} 个条款提到 "
+                  f"{counts['areas']} 个产品/行业领域，有在用标准 {counts['covered']} 个，缺口 {counts['gaps']} 个")
+    table = Table(expand=False)
+    for column in ("领域", "类型", "条款", "在用标准", "标准"):
+        table.add_column(column, overflow="fold")
+    for area in report["areas"]:
+        shown = "、".join(s["number"] for s in area["standards"][:3])
+        more = len(area["standards"]) - 3
+        standards = escape(shown + (f" 等 {len(area['standards'])} 条" if more > 0 else "")) if shown else "[red]缺口[/]"
+        table.add_row(escape(area["area"]), AREA_KIND_LABELS.get(area["kind"], area["kind"]),
+                      escape("、".join(area["clauses"])), str(area["in_force"]), standards)
+    console.print(table)
+    _notes(report["notes"])
+    for path in written:
+        console.print(f"已写入 {escape(path)}")

@@ -1,0 +1,252 @@
+"""kb cover on the real corpus (水稻, K13, synonyms) and on a synthetic one (level order,
+status order, region, withdrawn), through the library and the CLI; bad input."""
+from __future__ import annotations
+
+import datetime as dt
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+import cli
+from index.search import KnowledgeIndex
+from kb.coverage import cover, level_group, resolve_request
+from kb.categories import default_vocabulary
+from kb.errors import BadInput, NotFound
+from kb.paths import shipped_corpus_dir
+from kb.records import Record
+
+runner = CliRunner()
+TODAY = dt.date(2026, 11, 26)
+
+RICE = ["JB/T 15606-2026",
+        "DB23/T 1307-2026", "DB23/T 2419-2026", "DB23/T 4018-2026", "DB23/T 4021-2026", "DB23/T 4022-2026",
+        "DB23/T 4027-2026", "DB23/T 4033-2026", "DB23/T 4039-2026", "DB23/T 4041-2026",
+        "DB32/T 5422-2026", "DB32/T 5423-2026", "DB32/T 5425-2026", "DB32/T 5426-2026", "DB32/T 5427-2026",
+        "DB34/T 2663-2026", "DB34/T 5503-2026"]
+
+
+def build(corpus, index) -> list[str]:
+    result = runner.invoke(cli.app, ["--index", str(index), "--corpus", str(corpus), "build", "--json"])
+    assert result.exit_code == 0, result.output
+    return ["--index", str(index), "--corpus", str(corpus)]
+
+
+@pytest.fixture(scope="module")
+def real(tmp_path_factory):
+    corpus = tmp_path_factory.mktemp("corpus")
+    shutil.copy(shipped_corpus_dir() / "standards.jsonl", corpus / "standards.jsonl")
+    dirs = build(corpus, tmp_path_factory.mktemp("home") / "index")
+    index = KnowledgeIndex.open(Path(dirs[1]))
+    yield dirs, index
+    index.close()
+
+
+def synthetic_records() -> list[Record]:
+    """Cable standards at every level and status (with own CCS codes), for order and flags."""
+    def make(number, title, **fields):
+        return Record.for_number(number, title=title, **fields)
+    return [
+        make("T/CEEIA 6-2024", "电缆桥架", status="current", issue_date="2024-03-01", ccs=["K13"]),
+        make("DB31/T 5-2023", "电缆隧道运行维护规范", status="current", issue_date="2023-05-01", ccs=["K13"]),
+        make("DB11/T 4-2023", "电缆敷设施工规范", status="current", issue_date="2023-06-01", ccs=["K13"]),
+        make("YD/T 3-2024", "通信电缆 聚乙烯护套", status="unknown", issue_date="2024-02-01"),
+        make("GB/T 9-2026", "电缆导体", status="upcoming", issue_date="2026-06-01",
+             implementation_date="2027-03-01", ccs=["K13"]),
+        make("GB/T 2-2015", "电缆试验方法", status="current", issue_date="2015-01-01", ccs=["K13"],
+             replaces=["GB/T 7-2010"]),
+        make("GB 1-2020", "电缆安全要求", status="current", issue_date="2020-01-01", ccs=["K13"]),
+        make("GB/T 7-2010", "电缆试验方法", status="replaced", issue_date="2010-01-01", ccs=["K13"]),
+        make("GB/T 8-2012", "电缆用护层", status="withdrawn", issue_date="2012-01-01", ccs=["K13"],
+             withdrawal_date="2020-01-01"),
+        make("T/CAS 10-2024", "光纤熔接机", status="current", issue_date="2024-01-01", ccs=["M33"]),
+        make("JB/T 11-2010", "屏蔽电泵", status="current", issue_date="2010-01-01", ccs=["J71"]),
+        make("GB/T 12-2019", "通用硅酸盐水泥 化学分析", status="withdrawn", issue_date="2019-01-01", ccs=["Q11"]),
+        make("NY/T 13-2026", "稻谷干燥技术规范", status="upcoming", issue_date="2026-10-01",
+             implementation_date="2027-01-01", ccs=["B22"]),
+    ]
+
+
+@pytest.fixture(scope="module")
+def synthetic_corpus(tmp_path_factory):
+    corpus = tmp_path_factory.mktemp("synthetic")
+    (corpus / "standards.jsonl").write_text("".join(r.to_json() + "\n" for r in synthetic_records()),
+                                            encoding="utf-8")
+    dirs = build(corpus, tmp_path_factory.mktemp("synthetic-home") / "index")
+    index = KnowledgeIndex.open(Path(dirs[1]))
+    yield dirs, index
+    index.close()
+
+
+def numbers(result: dict) -> list[str]:
+    return [s["number"] for s in result["standards"]]
+
+
+def by_number(result: dict, number: str) -> dict:
+    return next(s for s in result["standards"] if s["number"] == number)
+
+
+# -- the real corpus ------------------------------------------------------------------------
+
+def test_cover_rice_lists_the_rice_standards_of_the_corpus(real):
+    result = cover(real[1], "水稻", today=TODAY)
+    assert result["mode"] == "term"
+    assert [c["code"] for c in result["categories"]] == ["B22"]
+    assert numbers(result) == RICE  # industry before local; then by number (same date, same status)
+    salt = by_number(result, "DB23/T 4021-2026")
+    assert (salt["title"], salt["matched_by"], salt["reason"]) == \
+        ("盐碱地水稻高产种植技术规程", ["title"], "title contains 水稻")
+    assert (salt["level_label"], salt["status"], salt["status_display"], salt["in_force"], salt["age_years"]) == \
+        ("地方标准", "unknown", "现行（未确认）", True, 0.3)
+    assert result["counts"] == {"standards": 17, "in_force": 17, "unconfirmed": 17,
+                                "by_level": {"industry": 1, "local": 16}, "by_status": {"unknown": 17},
+                                "hidden_withdrawn": 0}
+    assert any("按现行（未确认）处理" in n for n in result["notes"])
+
+
+def test_cover_rice_finds_titles_that_use_a_synonym(real):
+    result = cover(real[1], "水稻", today=TODAY)
+    assert by_number(result, "DB23/T 2419-2026")["reason"] == "title contains 大米 (synonym of 水稻)"
+    assert by_number(result, "DB32/T 5422-2026")["reason"] == "title contains 稻 (synonym of 水稻)"  # 粳稻
+
+
+def test_a_synonym_with_no_title_of_its_own_finds_the_others(real):
+    result = cover(real[1], "稻谷", today=TODAY)  # no title says 稻谷
+    assert numbers(result) == RICE
+    assert by_number(result, "DB23/T 4021-2026")["reason"] == "title contains 水稻 (synonym of 稻谷)"
+
+
+def test_cable_term_finds_titles_by_its_synonyms(real):
+    result = cover(real[1], "电线电缆", today=TODAY)
+    assert numbers(result) == ["SJ/T 12087.3-2025", "YD/T 6955-2026", "YD/T 7066-2026"]
+    assert by_number(result, "YD/T 6955-2026")["reason"] == "title contains 电缆 (synonym of 电线电缆)"
+    assert by_number(result, "SJ/T 12087.3-2025")["reason"] == "title contains 线缆 (synonym of 电线电缆)"
+
+
+def test_cover_k13_by_ccs_code(real):
+    result = cover(real[1], "K13", today=TODAY)
+    assert result["mode"] == "code"
+    assert result["categories"][0]["label"] == "K13 电缆及其附件"
+    assert numbers(result) == ["SJ/T 12087.3-2025", "YD/T 6955-2026", "YD/T 7066-2026"]
+    coax = by_number(result, "YD/T 6955-2026")
+    assert coax["matched_by"] == ["code", "title"]
+    assert coax["reason"].startswith("classified K13 (0.58): title term 通信电缆 → K13 电缆及其附件 "
+                                     "(S71 note: 通信电缆入K13)")
+    assert coax["match"] == "分类 K13；标题含“电缆”"
+    assert by_number(result, "YD/T 7066-2026")["reason"] == "title contains 电缆 (K13 name)"
+    terms = [t["term"] for t in result["terms"]]
+    assert terms[:4] == ["电缆", "电力电缆", "通信电缆", "信号电缆"] and "线缆" in terms
+
+
+def test_code_query_uses_note_terms_but_not_everyday_words():
+    vocabulary = default_vocabulary()
+    request = resolve_request("Q11", vocabulary)
+    assert [t for t, _ in request.terms] == ["水泥", "水泥袋"]  # the note's 分析 is too common
+    request = resolve_request("K13", vocabulary)
+    assert request.exclusions == ["电子设备电缆"]  # the note sends it to L91
+
+
+def test_a_category_name_searches_the_category_and_the_word(real):
+    result = cover(real[1], "水泥", today=TODAY)
+    assert result["mode"] == "name"
+    assert [c["code"] for c in result["categories"]] == ["Q11"]
+    assert numbers(result) == ["SY/T 7877-2025"]  # 油气井水泥环…
+
+
+def test_include_withdrawn_adds_the_earlier_editions_with_their_replacement(real):
+    result = cover(real[1], "佳木斯大米", include_withdrawn=True, today=TODAY)
+    assert numbers(result) == ["DB23/T 2419-2026", "DB23/T 2419-2019"]
+    old = by_number(result, "DB23/T 2419-2019")
+    assert (old["status"], old["replaced_by"], old["matched_by"], old["age_years"]) == \
+        ("replaced", ["DB23/T 2419-2026"], ["edition"], 7.9)
+
+
+def test_region_keeps_only_that_regions_local_standards(real):
+    result = cover(real[1], "水稻", region="32", today=TODAY)
+    assert numbers(result) == ["JB/T 15606-2026", "DB32/T 5422-2026", "DB32/T 5423-2026", "DB32/T 5425-2026",
+                               "DB32/T 5426-2026", "DB32/T 5427-2026"]
+    assert any("地方标准只列本地区的" in n for n in result["notes"])
+
+
+def test_cli_cover_json_csv_and_human(real):
+    dirs = real[0]
+    data = json.loads(runner.invoke(cli.app, [*dirs, "cover", "K13", "--json"]).stdout)
+    assert set(data) >= {"query", "categories", "standards"}
+    assert data["query"] == "K13" and data["categories"][0]["code"] == "K13"
+    assert set(data["standards"][0]) >= {"number", "title", "level", "status", "matched_by"}
+    csv_out = runner.invoke(cli.app, [*dirs, "cover", "水稻", "--csv"]).stdout.splitlines()
+    assert csv_out[0] == "标准号,标准名称,层级,状态,发布日期,实施日期,标龄(年),被代替为,地区,匹配依据,匹配说明,匹配原因"
+    assert len(csv_out) == 18 and csv_out[5].startswith("DB23/T 4021-2026,盐碱地水稻高产种植技术规程,地方标准,现行（未确认）")
+    human = runner.invoke(cli.app, [*dirs, "cover", "水稻"])
+    assert human.exit_code == 0
+    assert "行业标准" in human.stdout and "地方标准" in human.stdout and "DB23/T 4021-2026" in human.stdout
+    assert "现行（未确认）" in human.stdout
+
+
+# -- synthetic corpus: order, status, flags of cover ---------------------------------------------
+
+def test_levels_in_order_mandatory_national_first_current_first(synthetic_corpus):
+    result = cover(synthetic_corpus[1], "K13", today=TODAY)
+    assert numbers(result) == ["GB 1-2020", "GB/T 2-2015", "GB/T 9-2026", "YD/T 3-2024", "DB11/T 4-2023",
+                               "DB31/T 5-2023", "T/CEEIA 6-2024"]
+    assert [s["level_label"] for s in result["standards"]][:3] == ["强制性国家标准", "推荐性国家标准", "推荐性国家标准"]
+    assert by_number(result, "GB/T 2-2015")["overdue"] is True
+    inferred = by_number(result, "YD/T 3-2024")  # no code of its own: classified by its title
+    assert inferred["matched_by"] == ["code", "title"] and inferred["reason"].startswith("classified K13")
+    assert by_number(result, "GB 1-2020")["reason"] == "own CCS code K13; title contains 电缆 (K13 name)"
+    assert result["counts"]["hidden_withdrawn"] == 2
+    assert any("2 条被代替或废止的标准未列出" in n for n in result["notes"])
+
+
+def test_withdrawn_and_replaced_come_last_with_their_replacement(synthetic_corpus):
+    result = cover(synthetic_corpus[1], "K13", include_withdrawn=True, today=TODAY)
+    national = [(s["number"], s["status"], s["replaced_by"]) for s in result["standards"]
+                if s["level_group"] == "national_recommended"]
+    assert national == [("GB/T 2-2015", "current", []), ("GB/T 9-2026", "upcoming", []),
+                        ("GB/T 7-2010", "replaced", ["GB/T 2-2015"]), ("GB/T 8-2012", "withdrawn", [])]
+
+
+def test_level_group_names():
+    assert level_group(Record.for_number("GB 4943.1-2022")) == "national_mandatory"
+    assert level_group(Record.for_number("GB/Z 41270.6-2026")) == "national_guidance"
+    assert level_group(Record.for_number("JJG 1028-2024")) == "metrology"
+
+
+# -- bad input ------------------------------------------------------------------------------------
+
+def test_unknown_category_is_a_clear_error(real):
+    result = runner.invoke(cli.app, [*real[0], "cover", "量子引力波"])
+    assert result.exit_code == 1
+    assert "Error: no category matches '量子引力波'" in result.stderr
+    assert "Traceback" not in result.output
+
+
+def test_unknown_ccs_code_is_a_clear_error(real):
+    result = runner.invoke(cli.app, [*real[0], "cover", "K99"])
+    assert result.exit_code == 1 and "Error: unknown CCS code K99" in result.stderr
+
+
+def test_empty_query_is_bad_input(real):
+    with pytest.raises(BadInput):
+        cover(real[1], "  ", today=TODAY)
+    assert runner.invoke(cli.app, [*real[0], "cover", " "]).exit_code == 2
+
+
+def test_empty_corpus_is_a_clear_error(tmp_path):
+    (tmp_path / "corpus").mkdir()
+    (tmp_path / "corpus" / "standards.jsonl").write_text("", encoding="utf-8")
+    dirs = ["--index", str(tmp_path / "index"), "--corpus", str(tmp_path / "corpus")]
+    result = runner.invoke(cli.app, [*dirs, "cover", "水稻"])
+    assert result.exit_code == 1
+    assert "Error: the knowledge base holds no standards" in result.stderr
+    assert "Traceback" not in result.output
+
+
+def test_a_word_no_category_knows_still_finds_titles(real):
+    with pytest.raises(NotFound):
+        raise resolve_request("盐碱地", default_vocabulary()).not_found
+    result = cover(real[1], "盐碱地", today=TODAY)
+    assert (result["categories"], numbers(result)) == ([], ["DB23/T 4021-2026", "DB23/T 4042-2026", "DB54/T 0661-2026"])
+    assert "没有类目对应“盐碱地”，只按标题和范围匹配。" in result["notes"]
