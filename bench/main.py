@@ -121,8 +121,10 @@ def machine() -> str:
                 if ln.startswith("MemTotal")), "0")
     cpu = next((ln.split(":", 1)[1].strip() for ln in Path("/proc/cpuinfo").read_text().splitlines()
                 if ln.startswith("model name")), platform.processor())
+    load = " / ".join(f"{x:.1f}" for x in os.getloadavg())
     return (f"{os.cpu_count()} cores ({cpu}), {int(mem) / 2**20:.1f} GiB RAM, "
-            f"Python {platform.python_version()}, {platform.system()} {platform.release()}")
+            f"Python {platform.python_version()}, {platform.system()} {platform.release()}; "
+            f"load average at the end {load} (other processes share the machine)")
 
 
 # -- query sets --------------------------------------------------------------------

@@ -89,6 +89,7 @@ def add_words(words) -> None:
         if len(word) > 1:
             tok.add_word(word)
             _added_words = True
+    _clear_caches()
 
 
 # -- vocabulary snapshot ---------------------------------------------------------------
@@ -195,6 +196,30 @@ def _subwords(tok, word: str) -> list[str]:
     return found
 
 
+# Cuts of short CJK runs and sub-words of long words, remembered per tokenizer: titles,
+# departments and stock phrases repeat, and jieba's cut is most of the indexing time.
+# jieba's results depend only on its dictionary, so a remembered cut is the same cut.
+_CACHED_RUN = 40
+_CACHE_LIMIT = 200_000
+_cache_owner = None
+_cut_cache: dict[str, tuple[str, ...]] = {}
+_sub_cache: dict[str, tuple[str, ...]] = {}
+
+
+def _caches(tok) -> tuple[dict, dict]:
+    global _cache_owner
+    if _cache_owner is not tok or len(_cut_cache) > _CACHE_LIMIT or len(_sub_cache) > _CACHE_LIMIT:
+        _cut_cache.clear()
+        _sub_cache.clear()
+        _cache_owner = tok
+    return _cut_cache, _sub_cache
+
+
+def _clear_caches() -> None:
+    global _cache_owner
+    _cache_owner = None
+
+
 class JiebaTokenizer(Tokenizer):
     """Tokenizer for mixed Chinese and Latin text; see the module docstring."""
 
@@ -218,29 +243,49 @@ class JiebaTokenizer(Tokenizer):
             yield t
             return
         tok = current_tokenizer()
+        cuts, subs = _caches(tok)
         emit_subwords = self.subwords and mode != "query"
         pos = start_pos
         for run in _RUNS.finditer(value):
-            if _CJK.match(run.group()):
-                offset = run.start()
-                words = tok.cut(run.group(), HMM=False)
+            text = run.group()
+            offset = run.start()
+            if _CJK.match(text):
+                words = cuts.get(text)
+                if words is None:
+                    words = tuple(tok.cut(text, HMM=False))
+                    if len(text) <= _CACHED_RUN:
+                        cuts[text] = words
             else:
-                offset = run.start()
-                words = (run.group(),)
+                words = (text,)
             for word in words:
-                extras = _subwords(tok, word) if emit_subwords and len(word) > 2 else ()
-                for text in (word, *extras):
-                    t.text = text
+                if emit_subwords and len(word) > 2:
+                    extras = subs.get(word)
+                    if extras is None:
+                        extras = subs[word] = tuple(_subwords(tok, word))
+                else:
+                    extras = ()
+                t.text = word
+                t.boost = 1.0
+                t.stopped = False
+                if keeporiginal:
+                    t.original = word
+                if positions:
+                    t.pos = pos
+                if chars:
+                    t.startchar = start_char + offset
+                    t.endchar = t.startchar + len(word)
+                yield t
+                for extra in extras:
+                    t.text = extra
                     t.boost = 1.0
                     t.stopped = False
                     if keeporiginal:
-                        t.original = text
+                        t.original = extra
                     if positions:
                         t.pos = pos
                     if chars:
-                        start = offset + (word.find(text) if text is not word else 0)
-                        t.startchar = start_char + start
-                        t.endchar = t.startchar + len(text)
+                        t.startchar = start_char + offset + word.find(extra)
+                        t.endchar = t.startchar + len(extra)
                     yield t
                 offset += len(word)
                 pos += 1

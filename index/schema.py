@@ -4,7 +4,10 @@ from __future__ import annotations
 from whoosh.analysis import StemmingAnalyzer
 from whoosh.fields import ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
 
+from index import speedups
 from index.analysis import ANALYZER_VERSION, chinese_analyzer
+
+speedups.apply()
 
 SCHEMA_VERSION = 1
 VERSION = {"schema": SCHEMA_VERSION, "analyzer": ANALYZER_VERSION}
