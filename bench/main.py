@@ -272,19 +272,53 @@ def latency_rows(report: Report, work: Path, corpus: Path, args) -> None:
     ]
     summary = {}
     for name, items, ours_fn, fts_fn, stock_fn in cases:
+        print(f"[bench]   {name}", file=sys.stderr, flush=True)
         ours_ms, fts_ms, stock_ms = timed(ours_fn, items), timed(fts_fn, items), timed(stock_fn, items)
         for pct in (50, 95, 99):
             report.add(f"{name} p{pct}", "ms", percentile(ours_ms, pct), percentile(fts_ms, pct),
                        percentile(stock_ms, pct))
         summary[name] = percentile(ours_ms, 95)
-    report.add("clause lookup p95", "ms", NA if not _has_clause_lookup(kb) else None)
-    report.add("cover p95", "ms", NA if importlib.util.find_spec("kb.coverage") is None else None)
+    extra_rows(report, kb, q, args)
     report.p95 = summary
     kb.close()
 
 
-def _has_clause_lookup(kb) -> bool:
-    return any(hasattr(kb, name) for name in ("clause", "lookup_clause", "clauses"))
+def extra_rows(report: Report, kb, q: Queries, args) -> None:
+    """Clause lookup (kb.texts) and `cover` (kb.coverage), when those modules exist; no baselines."""
+    rng = random.Random(args.seed + 2)
+    try:
+        from kb.texts import lookup_clause
+
+        from bench.laws import articles, law_documents
+    except ImportError:
+        report.add("clause lookup (law, article)", "ms", NA)
+    else:
+        documents = law_documents(titles=args.laws)
+        picked = rng.sample(articles(documents), min(args.queries, 50 if args.quick else args.queries))
+        ms = timed(lambda a: lookup_clause(documents, a.title, a.label), picked)
+        for pct in (50, 95, 99):
+            report.add(f"clause lookup (law, article) p{pct}", "ms", percentile(ms, pct),
+                       note="kb.texts.lookup_clause over the loaded law documents")
+    if importlib.util.find_spec("kb.coverage") is None:
+        report.add("cover", "ms", NA)
+        return
+    from kb.coverage import cover
+
+    terms = q.term[:max(5, args.queries // 10)]
+    ms = timed(lambda term: _cover(cover, kb, term), terms)
+    for pct in (50, 95, 99):
+        report.add(f"cover (title words) p{pct}", "ms", percentile(ms, pct),
+                   note=f"kb.coverage.cover, {len(terms)} terms")
+    report.cover_p95 = percentile(ms, 95)
+
+
+def _cover(cover, kb, term):
+    from kb.errors import KbError
+
+    try:
+        return cover(kb, term)
+    except KbError:
+        return None
 
 
 def cold_rows(report: Report, work: Path, args) -> None:
