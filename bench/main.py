@@ -28,7 +28,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 PYTHON = sys.executable
-KB = str(Path(sys.executable).with_name("kb"))
+KB = [PYTHON, str(ROOT / "cli.py")]  # `kb` from this tree (a worktree can benchmark a fixed commit)
 BENCHMARKS = ROOT / "BENCHMARKS.md"
 STARD = (ROOT / ".." / "shared" / "eval" / "stard" / "train.jsonl").resolve()
 NA = "n/a (not built yet)"
@@ -323,12 +323,12 @@ def _cover(cover, kb, term):
 
 def cold_rows(report: Report, work: Path, args) -> None:
     shipped = work / "ix-shipped"
-    subprocess.run([KB, "--index", str(shipped), "--corpus", str(ROOT / "corpus"), "build", "--json"],
+    subprocess.run([*KB, "--index", str(shipped), "--corpus", str(ROOT / "corpus"), "build", "--json"],
                    check=True, capture_output=True)
     query = "水稻 技术规程"
     results = {}
     for label, index in (("shipped corpus", shipped), (f"{args.records:,} synthetic", work / "ix1")):
-        cmd = [KB, "--index", str(index), "search", query]
+        cmd = [*KB, "--index", str(index), "search", query]
         fts_cmd = [PYTHON, "-m", "bench.cold_fts5", str(work / "fts5.db"), query]
         times, fts_times = [], []
         for i in range(args.cold_runs + 1):
@@ -361,7 +361,7 @@ def update_rows(report: Report, work: Path, corpus: Path, args) -> None:
                 changed.append(record)
             out.write(record.to_json() + "\n")
     started = time.perf_counter()
-    done = subprocess.run([KB, "--index", str(work / "ix1"), "--corpus", str(changed_dir), "index", "update", "--json"],
+    done = subprocess.run([*KB, "--index", str(work / "ix1"), "--corpus", str(changed_dir), "index", "update", "--json"],
                           capture_output=True, text=True)
     ours = time.perf_counter() - started
     if done.returncode:

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import json
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from whoosh import index as whoosh_index
-from whoosh import sorting
 from whoosh.highlight import ContextFragmenter, Formatter, get_text
 from whoosh.query import And, NumericRange, Or, Phrase, Term
 
@@ -23,8 +23,10 @@ from index import store
 from index.analysis import analyze, use_vocabulary
 from index.query import ParsedQuery, parse_query
 from index.schema import RECORDS, TITLE_BOOST
+from index.speedups import matching_ids, value_codes
 
 FACET_FIELDS = ("level", "status", "region")
+MAX_CACHED_FILTERS = 64
 RECORD_TEXT_FIELDS = {"title": TITLE_BOOST, "scope": 1.0, "english_title": 1.0, "dept": 0.5}
 
 
@@ -111,6 +113,8 @@ class KnowledgeIndex:
             raise IndexMissing(f"index generation {generation.name} cannot be opened "
                                f"({type(exc).__name__}: {exc})") from None
         self._clauses = None
+        self._filters: dict = {}
+        self._facet_codes: dict[str, tuple[bytearray, list[str]]] = {}
         self._lexicons: dict[str, list[str]] = {}  # field → indexed words
 
     @classmethod
@@ -159,25 +163,47 @@ class KnowledgeIndex:
         return result
 
     def _run(self, text, query, filt, limit, facets, matched_as) -> SearchResult:
-        groupedby = ({name: sorting.FieldFacet(name, maptype=sorting.Count) for name in FACET_FIELDS}
-                     if facets else None)
-        results = self._searcher.search(query, limit=limit, filter=filt, groupedby=groupedby, terms=True)
+        # Top hits come from Whoosh's optimized top-k search (no scoring of every match);
+        # the total and the facet counts from the unscored set of matching documents.
+        allowed = self._filter_ids(filt)
+        if allowed is not None and not allowed:  # Whoosh reads an empty filter as no filter
+            return SearchResult(query=text, total=0, hits=[], matched_as=matched_as,
+                                facets={name: {} for name in FACET_FIELDS} if facets else {})
+        results = self._searcher.search(query, limit=limit, filter=allowed)
         results.fragmenter = ContextFragmenter(maxchars=120, surround=30)
         results.formatter = EmFormatter()
         hits = []
-        for hit in results[:limit]:  # with groupedby, Whoosh scores every match
+        for hit in results[:limit]:
             snippet = _highlight(hit, "title") or _highlight(hit, "scope") or hit.get("scope", "")[:120]
             hits.append(Hit(id=hit["id"], number=hit["id"], title=hit.get("title", ""),
                             level=hit.get("level", ""), status=hit.get("status", ""),
                             score=round(hit.score, 3), snippet=snippet))
-        facet_counts = {}
-        if facets:
-            for name in FACET_FIELDS:
-                counts = results.groups(name)
-                facet_counts[name] = dict(sorted(((k or "", v) for k, v in counts.items() if k),
-                                                 key=lambda kv: (-kv[1], kv[0])))
-        return SearchResult(query=text, total=len(results), hits=hits, facets=facet_counts,
+        matched = matching_ids(self._searcher, query)
+        if allowed is not None:
+            matched &= allowed
+        facet_counts = {name: self._facet_counts(name, matched) for name in FACET_FIELDS} if facets else {}
+        return SearchResult(query=text, total=len(matched), hits=hits, facets=facet_counts,
                             matched_as=matched_as)
+
+    def _filter_ids(self, filt) -> set[int] | None:
+        """The documents a filter allows, computed once per filter while this index is open (never mutated)."""
+        if filt is None:
+            return None
+        allowed = self._filters.get(filt)
+        if allowed is None:
+            if len(self._filters) >= MAX_CACHED_FILTERS:
+                self._filters.clear()
+            allowed = self._filters[filt] = matching_ids(self._searcher, filt)  # a set: Whoosh takes no frozenset
+        return allowed
+
+    def _facet_counts(self, name: str, matched: set[int]) -> dict[str, int]:
+        """Value → count over `matched`, most frequent first (documents without a value left out)."""
+        if name not in self._facet_codes:
+            self._facet_codes[name] = value_codes(self._searcher, name)
+        codes, values = self._facet_codes[name]
+        counts = Counter(map(codes.__getitem__, matched))
+        counts.pop(0, None)
+        return dict(sorted(((values[code], n) for code, n in counts.items()), key=lambda kv: (-kv[1], kv[0])))
 
     def records_matching(self, query) -> list[Record]:
         return [Record.from_dict(json.loads(hit["record"]))

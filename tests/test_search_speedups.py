@@ -1,0 +1,101 @@
+"""The search fast paths (index/speedups.py, KnowledgeIndex) give Whoosh's own answers.
+
+On an index of the shipped corpus: unscored matching sets equal Whoosh's
+docs_for_query, in-memory field lengths equal the column reads, facet counts and
+totals equal Whoosh's groupedby counts, and cached filters equal fresh ones.
+"""
+from __future__ import annotations
+
+import pytest
+from whoosh import sorting
+from whoosh.codec import whoosh3
+from whoosh.query import And, Or, Phrase, Term
+
+from conftest import ROOT
+from index.build import rebuild
+from index.search import FACET_FIELDS, RECORD_TEXT_FIELDS, KnowledgeIndex, filter_query, text_query
+from index.query import parse_query
+from index.speedups import matching_ids, term_ids
+
+
+@pytest.fixture(scope="module")
+def kb(tmp_path_factory):
+    index_dir = tmp_path_factory.mktemp("index")
+    rebuild(ROOT / "corpus", index_dir)
+    kb = KnowledgeIndex.open(index_dir)
+    yield kb
+    kb.close()
+
+
+QUERIES = ["水稻", "技术规程", "水稻 技术", '"种植技术"', "煤矿 安全", "通信", "检测 方法"]
+
+
+@pytest.mark.parametrize("text", QUERIES)
+def test_matching_ids_equal_whoosh(kb, text):
+    query = text_query(parse_query(text), RECORD_TEXT_FIELDS)
+    assert matching_ids(kb._searcher, query) == set(kb._searcher.docs_for_query(query))
+
+
+def test_term_ids_read_whole_blocks_in_order(kb):
+    reader = kb._searcher.reader()
+    ids = term_ids(reader, "level", "local")
+    assert ids == list(reader.postings("level", "local").all_ids())
+    assert len(ids) == 514
+    assert term_ids(reader, "level", "no-such-level") == []
+
+
+def test_and_or_phrase_filters(kb):
+    s = kb._searcher
+    for query in (And([Term("level", "local"), Term("status", "unknown")]),
+                  Or([Term("region", "23"), Term("region", "32")]),
+                  Phrase("title", ["种植", "技术"])):
+        assert matching_ids(s, query) == set(s.docs_for_query(query))
+
+
+def test_field_lengths_in_memory_equal_column_reads(kb):
+    reader = kb._searcher.reader()
+    perdoc = reader._perdoc
+    for name in ("title", "scope", "dept", "number_key", "level"):
+        fresh = whoosh3.W3PerDocReader(perdoc._storage, perdoc._segment)
+        for docnum in range(reader.doc_count_all()):
+            assert perdoc.doc_field_length(docnum, name) == _column_length(fresh, docnum, name)
+
+
+def _column_length(perdoc, docnum, fieldname, default=0):
+    """Whoosh's own doc_field_length, reading the column one byte at a time."""
+    reader = perdoc._cached_reader(whoosh3._lenfield(fieldname), whoosh3.LENGTHS_COLUMN)
+    if reader is None:
+        return default
+    lbyte = reader[docnum]
+    if lbyte:
+        return whoosh3.byte_to_length(lbyte)
+    return None
+
+
+@pytest.mark.parametrize("text,filters", [("水稻", {}), ("技术规程", {}), ("技术", {"level": "local"}),
+                                          ("标准", {"level": "industry", "status": "replaced"})])
+def test_totals_and_facets_equal_whoosh_groupedby(kb, text, filters):
+    result = kb.search(text, **filters)
+    query = text_query(parse_query(text), RECORD_TEXT_FIELDS)
+    groupedby = {name: sorting.FieldFacet(name, maptype=sorting.Count) for name in FACET_FIELDS}
+    whoosh = kb._searcher.search(query, limit=10, filter=filter_query(**filters), groupedby=groupedby)
+    assert result.total == len(whoosh)
+    for name in FACET_FIELDS:
+        expected = {k: v for k, v in whoosh.groups(name).items() if k}
+        assert result.facets[name] == dict(sorted(expected.items(), key=lambda kv: (-kv[1], kv[0])))
+    assert [h.id for h in result.hits] == [hit["id"] for hit in whoosh[:10]]
+
+
+def test_cached_filter_is_reused_and_not_changed(kb):
+    first = kb.search("技术", level="local", facets=False)
+    allowed = kb._filter_ids(filter_query(level="local"))
+    size = len(allowed)
+    second = kb.search("规程", level="local", facets=False)
+    assert kb._filter_ids(filter_query(level="local")) is allowed and len(allowed) == size == 514
+    assert first.total and second.total
+
+
+def test_a_filter_that_allows_nothing_finds_nothing(kb):
+    result = kb.search("技术", level="metrology")
+    assert (result.total, result.hits) == (0, [])
+    assert result.facets == {"level": {}, "status": {}, "region": {}}
