@@ -205,9 +205,9 @@ def _open_for_update(index_dir: Path) -> store.Generation:
     return current
 
 
-def _changed(records: dict[str, Record], hashes: dict[str, str], meta: dict, today: dt.date) -> list[str]:
+def _changed(records: dict[str, Record], hashes: dict[str, str], built: dict[str, str], meta: dict,
+             today: dt.date) -> list[str]:
     """Ids whose content changed since the build, or whose status did since its day."""
-    built = meta.get("record_hashes", {})
     then = dt.date.fromisoformat(meta.get("status_as_of") or today.isoformat())
     return [rid for rid, record in records.items()
             if built.get(rid) != hashes[rid]
@@ -216,7 +216,7 @@ def _changed(records: dict[str, Record], hashes: dict[str, str], meta: dict, tod
 
 def _clone(src: Path, dst: Path) -> None:
     for name in os.listdir(src):
-        if name == store.META or name.endswith(".tmp"):
+        if name in (store.META, store.HASHES) or name.endswith(".tmp"):
             continue
         os.link(src / name, dst / name)
 
@@ -230,9 +230,9 @@ def update(corpus_dir: Path, index_dir: Path, progress: Progress | None = None,
         records, errors = load_corpus(corpus_dir)
         report = BuildReport("update", records=len(records), corpus_errors=errors)
         current = _open_for_update(index_dir)
-        old = current.meta.get("record_hashes", {})
+        old = current.record_hashes
         hashes = {rid: record.content_hash() for rid, record in records.items()}
-        changed = _changed(records, hashes, current.meta, today)
+        changed = _changed(records, hashes, old, current.meta, today)
         deleted = [rid for rid in old if rid not in records]
         report.added = sum(1 for rid in changed if rid not in old)
         report.updated, report.deleted = len(changed) - report.added, len(deleted)

@@ -31,6 +31,7 @@ from index.schema import VERSION
 POINTER = "CURRENT"
 LOCK = "writer.lock"
 META = "meta.json"
+HASHES = "hashes.json"  # record id → content hash, for `kb index update` only: readers never load it
 
 
 @dataclass
@@ -41,6 +42,16 @@ class Generation:
     @property
     def name(self) -> str:
         return self.path.name
+
+    @property
+    def record_hashes(self) -> dict[str, str]:
+        """The content hash of every indexed record (older generations kept them in meta.json)."""
+        if "record_hashes" in self.meta:
+            return self.meta["record_hashes"]
+        try:
+            return json.loads((self.path / HASHES).read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            return {}
 
 
 def _fsync_dir(path: Path) -> None:
@@ -101,8 +112,17 @@ def building(index_dir: Path):
 
 
 def write_meta(gen_path: Path, meta: dict) -> None:
-    """meta.json, written last: a generation without it is a build that never finished."""
+    """meta.json, written last: a generation without it is a build that never finished.
+    Record hashes go to hashes.json beside it, so that opening an index for a search
+    reads a few hundred bytes of meta, not a hash per record (12 MB at 300,000)."""
     meta = {**meta, **VERSION, "previous": current_name(gen_path.parent)}
+    hashes = meta.pop("record_hashes", None)
+    if hashes is not None:
+        tmp = gen_path / (HASHES + ".tmp")
+        tmp.write_text(json.dumps(hashes, ensure_ascii=False), encoding="utf-8")
+        with open(tmp, "rb") as handle:
+            os.fsync(handle.fileno())
+        os.replace(tmp, gen_path / HASHES)
     tmp = gen_path / (META + ".tmp")
     tmp.write_text(json.dumps(meta, ensure_ascii=False, indent=1), encoding="utf-8")
     with open(tmp, "rb") as handle:

@@ -99,3 +99,15 @@ def test_a_filter_that_allows_nothing_finds_nothing(kb):
     result = kb.search("技术", level="metrology")
     assert (result.total, result.hits) == (0, [])
     assert result.facets == {"level": {}, "status": {}, "region": {}}
+
+
+def test_meta_json_stays_small_and_update_reads_hashes_json(kb):
+    import json
+
+    from index import store
+
+    generation = store.open_generation(kb.index_dir)
+    meta = json.loads((generation.path / store.META).read_text(encoding="utf-8"))
+    assert "record_hashes" not in meta and meta["records"] == 1380
+    assert len(generation.record_hashes) == 1380
+    assert generation.record_hashes == json.loads((generation.path / store.HASHES).read_text(encoding="utf-8"))
