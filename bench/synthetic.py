@@ -141,8 +141,9 @@ def _scope(model: Model, rng: random.Random, title: str) -> str:
 def _number(model: Model, rng: random.Random, template: Record, seen: set[str]) -> numbers.StandardNumber:
     parsed = template.parsed_number
     digit_counts = model.digits.get(parsed.designation)
-    for _ in range(100):
-        size = digit_counts.draw(rng) if digit_counts else 4
+    for attempt in range(200):
+        # a designation with short numbers (KA 34) runs out of them at scale: widen by a digit
+        size = (digit_counts.draw(rng) if digit_counts else 4) + attempt // 20
         seq = str(rng.randrange(10 ** (size - 1) if size > 1 else 1, 10 ** size))
         part = str(rng.randint(1, 12)) if rng.random() < model.part_rate else ""
         candidate = numbers.StandardNumber(prefix=parsed.prefix, type=parsed.type, number=seq, part=part,
