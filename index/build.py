@@ -152,10 +152,14 @@ def rebuild(corpus_dir: Path, index_dir: Path, progress: Progress | None = None,
             _emit(progress, "start", action="rebuild", total=len(records), generation=gen.name)
             ix = whoosh_index.create_in(str(gen), records_schema(), indexname=RECORDS)
             with _writing(ix.writer(**settings.kwargs())) as writer:
-                for i, (rid, record) in enumerate(records.items(), 1):
+                total = len(records)
+                for i, rid in enumerate(list(records), 1):
+                    # Let each record go once it is handed to the writer: peak memory is then
+                    # the corpus or the writer's pool, not both (bench/run, BENCHMARKS.md).
+                    record = records.pop(rid)
                     writer.add_document(**record_document(record, today, hashes[rid]))
-                    if i % 500 == 0 or i == len(records):
-                        _emit(progress, "progress", done=i, total=len(records))
+                    if i % 500 == 0 or i == total:
+                        _emit(progress, "progress", done=i, total=total)
                 _emit(progress, "commit")
                 writer.commit()
             if settings.optimize and settings.multisegment:
