@@ -11,10 +11,17 @@
   byte per document, so it is read once into memory (300 KB for 300,000 documents)
   and indexed. Same bytes, same answers (None for a zero length, as Whoosh returns).
 
+- `BM25FScorer.score` runs a chain of five calls per scored document and field (the
+  length through searcher → reader → per-doc reader) and recomputes the formula. The
+  score depends only on the term weight and the field's length byte, so it reads the
+  in-memory length byte directly and remembers the score per (weight, length byte):
+  the same function of the same inputs, computed once.
+
 Applied once, on import of index.schema (every index path imports it).
 """
 from __future__ import annotations
 
+from whoosh import scoring
 from whoosh.codec import whoosh3
 from whoosh.columns import FixedBytesColumn
 from whoosh.util.numeric import byte_to_length
@@ -57,11 +64,43 @@ def _lengths_bytes(perdoc, fieldname):
     return bytes(reader[i] for i in range(perdoc._doccount))
 
 
+_bm25f_init = scoring.BM25FScorer.__init__
+
+
+def _bm25f_scorer_init(self, searcher, fieldname, text, B, K1, qf=1):
+    _bm25f_init(self, searcher, fieldname, text, B, K1, qf)
+    self._memo = {}
+    self._raw = None
+    perdoc = getattr(searcher.reader(), "_perdoc", None)
+    if isinstance(perdoc, whoosh3.W3PerDocReader):
+        cache = perdoc.__dict__.setdefault("_kb_lengths", {})
+        raw = cache.get(fieldname)
+        if raw is None:
+            raw = cache[fieldname] = _lengths_bytes(perdoc, fieldname)
+        if raw is not _NO_COLUMN:
+            self._raw = raw
+
+
+def _bm25f_score(self, matcher):
+    raw = self._raw
+    docnum = matcher.id()
+    lbyte = raw[docnum] if raw is not None and docnum < len(raw) else 0
+    if not lbyte:  # no in-memory length: Whoosh's own path
+        return self._score(matcher.weight(), self.dfl(docnum))
+    key = (matcher.weight(), lbyte)
+    score = self._memo.get(key)
+    if score is None:
+        score = self._memo[key] = self._score(key[0], _LENGTHS[lbyte])
+    return score
+
+
 def apply() -> None:
     global _applied
     if not _applied:
         whoosh3.W3PerDocReader._cached_reader = _cached_reader
         whoosh3.W3PerDocReader.doc_field_length = _doc_field_length
+        scoring.BM25FScorer.__init__ = _bm25f_scorer_init
+        scoring.BM25FScorer.score = _bm25f_score
         _applied = True
 
 

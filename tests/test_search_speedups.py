@@ -111,3 +111,19 @@ def test_meta_json_stays_small_and_update_reads_hashes_json(kb):
     assert "record_hashes" not in meta and meta["records"] == 1380
     assert len(generation.record_hashes) == 1380
     assert generation.record_hashes == json.loads((generation.path / store.HASHES).read_text(encoding="utf-8"))
+
+
+@pytest.mark.parametrize("text", QUERIES)
+def test_remembered_bm25f_scores_equal_whoosh_scores(kb, text, monkeypatch):
+    from whoosh import scoring
+
+    from index import speedups
+
+    fast = [(h.id, h.score) for h in kb.search(text, facets=False, limit=50).hits]
+
+    def whoosh_init(self, searcher, fieldname, txt, B, K1, qf=1):
+        speedups._bm25f_init(self, searcher, fieldname, txt, B, K1, qf)
+
+    monkeypatch.setattr(scoring.BM25FScorer, "__init__", whoosh_init)
+    monkeypatch.setattr(scoring.BM25FScorer, "score", scoring.WeightLengthScorer.score)
+    assert [(h.id, h.score) for h in kb.search(text, facets=False, limit=50).hits] == fast
