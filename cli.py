@@ -29,7 +29,7 @@ class KbGroup(TyperGroup):
             if exc.hint:
                 render.err().print(f"[dim]Hint: {render.escape(exc.hint)}[/]")
             raise typer.Exit(exc.exit_code) from None
-        except (typer.Exit, typer.Abort, typer.TyperException):
+        except (typer.Exit, typer.Abort, typer.TyperException, BrokenPipeError):
             raise
         except KeyboardInterrupt:
             render.err().print("Error: interrupted")
@@ -118,13 +118,17 @@ def search(
     level: LevelOpt = None, status: StatusOpt = None, region: RegionOpt = None,
     year: Annotated[Optional[int], typer.Option("--year", help="Year of the number (2026).")] = None,
     limit: Annotated[int, typer.Option("--limit", min=1, max=1000, help="Number of hits.")] = 10,
+    clauses: Annotated[bool, typer.Option("--clauses", help="Search the clauses of laws, policies and standard texts instead.")] = False,
     as_json: JsonOpt = False,
 ):
-    """Full-text search over standards, with highlighted snippets and facet counts.
+    """Full-text search over standards (or, with --clauses, over clauses), with highlighted snippets and facets.
 
-    Example: kb search 水稻 --level local
+    Example: kb search 水稻 --level local; kb search 计量器具 --clauses
     """
     kb = ctx.obj.open_index()
+    if clauses:
+        result = kb.search_clauses(query, limit=limit).to_dict()
+        return render.print_json(result) if as_json else render.render_clause_search(result)
     result = kb.search(query, limit=limit, year=year, **_filters(level, status, region)).to_dict()
     render.print_json(result) if as_json else render.render_search(result)
 
@@ -291,6 +295,75 @@ def crawl_(
         raise typer.Exit(1)
 
 
+# -- texts and clauses -------------------------------------------------------------------
+
+DocArg = Annotated[str, typer.Argument(help="A text: its title, an alias (标准化法), a standard number or an id.")]
+
+
+@app.command()
+def clause(ctx: typer.Context, doc: DocArg,
+           path: Annotated[Optional[str], typer.Argument(help="第十条, 10, 第10条, 八(一), 专栏6, 5.2 … (omit it to give a whole citation as DOC).")] = None,
+           as_json: JsonOpt = False):
+    """Show one clause of a law, policy or standard, with its sub-clauses.
+
+    Example: kb clause 标准化法 第十条; kb clause 质量强国首善之区建设意见 "八(一)"; kb clause "GB/T 1.1-2020" 5.2
+    """
+    from kb.texts.lookup import lookup_citation, lookup_clause
+    from kb.texts.model import load_texts
+
+    documents = load_texts(ctx.obj.corpus_dir)
+    result = lookup_clause(documents, doc, path) if path else lookup_citation(documents, doc)
+    render.print_json(result) if as_json else render.render_clause(result)
+
+
+@app.command()
+def outline(ctx: typer.Context, doc: DocArg,
+            depth: Annotated[Optional[int], typer.Option("--depth", min=1, help="Levels to show.")] = None,
+            as_json: JsonOpt = False):
+    """The clause tree of a text: chapters and articles, sections and 专栏, numbered clauses.
+
+    Example: kb outline 计量法 --depth 1
+    """
+    from kb.texts.lookup import document_outline
+    from kb.texts.model import load_texts
+
+    result = document_outline(load_texts(ctx.obj.corpus_dir), doc, depth)
+    render.print_json(result) if as_json else render.render_outline(result)
+
+
+@app.command()
+def term(ctx: typer.Context, word: Annotated[str, typer.Argument(help="A term, e.g. 计量器具.")],
+         as_json: JsonOpt = False):
+    """Terms and definitions from the texts (术语和定义, 本法所称…是指…), with their source clause.
+
+    Example: kb term 计量器具
+    """
+    from kb.texts.lookup import terms
+    from kb.texts.model import load_texts
+
+    entries = terms(load_texts(ctx.obj.corpus_dir), word)
+    render.print_json(entries) if as_json else render.render_terms(entries)
+
+
+@app.command()
+def ingest(ctx: typer.Context,
+           paths_: Annotated[list[Path], typer.Argument(metavar="PATH...", help="Text, Markdown, HTML, PDF or DOCX files, or directories.")],
+           kind: Annotated[Optional[str], typer.Option("--kind", help="policy, law or standard (default: guessed).")] = None,
+           title: Annotated[Optional[str], typer.Option("--title", help="Title for a single file.")] = None,
+           as_json: JsonOpt = False):
+    """Add policy, law and standard texts to the corpus (corpus/texts.jsonl), then run `kb index update`.
+
+    Example: kb ingest ../shared/corpus/laws --kind law
+    """
+    from kb.texts.ingest import ingest as ingest_texts
+
+    report = ingest_texts(paths_, kind=kind, title=title, corpus=ctx.obj.corpus_dir,
+                          progress=render.Progress(as_json, "收录文本"))
+    render.print_json_line(report.summary()) if as_json else render.render_ingest(report.summary())
+    if report.errors:
+        raise typer.Exit(1)
+
+
 # -- coverage ------------------------------------------------------------------------------
 
 XlsxOpt = Annotated[Optional[Path], typer.Option("--xlsx", dir_okay=False, help="Also write an Excel workbook: one sheet per view, frozen header row.")]
@@ -451,7 +524,11 @@ def watch_list(as_json: JsonOpt = False):
 
 
 def main() -> None:
-    app(prog_name="kb")
+    try:
+        app(prog_name="kb")
+    except BrokenPipeError:  # `kb … | head` closed the pipe: stop quietly
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        sys.exit(141)
 
 
 if __name__ == "__main__":

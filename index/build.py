@@ -23,7 +23,8 @@ from kb.errors import CorpusError, IndexMissing, KbError
 from kb.records import Record, effective_status
 from index import store
 from index.analysis import jieba_tokenizer, save_vocabulary
-from index.schema import CLAUSES, RECORDS, clauses_schema, records_schema
+from index.clauses import create_clause_index, read_texts, text_hashes, update_clause_index
+from index.schema import RECORDS, records_schema
 
 Progress = Callable[[dict], None]
 
@@ -164,8 +165,10 @@ def rebuild(corpus_dir: Path, index_dir: Path, progress: Progress | None = None,
                 writer.commit()
             if settings.optimize and settings.multisegment:
                 ix.optimize()  # merge the workers' segments into one
-            whoosh_index.create_in(str(gen), clauses_schema(), indexname=CLAUSES)
-            store.write_meta(gen, _meta(hashes, today))
+            texts, text_errors = read_texts(corpus_dir)
+            report.corpus_errors += text_errors
+            report.clauses = create_clause_index(gen, texts, settings.kwargs())
+            store.write_meta(gen, _meta(hashes, today, text_hashes(texts), report.clauses))
             store.switch_to(index_dir, gen)
         report.generation = gen.name
     report.seconds = round(time.monotonic() - started, 3)
@@ -184,12 +187,14 @@ def _writing(writer):
         raise
 
 
-def _meta(hashes: dict[str, str], today: dt.date) -> dict:
+def _meta(hashes: dict[str, str], today: dt.date, text_hashes: dict[str, str], clauses: int) -> dict:
     return {
         "built_at": dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat(),
         "status_as_of": today.isoformat(),
         "records": len(hashes),
         "record_hashes": hashes,
+        "clauses": clauses,
+        "text_hashes": text_hashes,
     }
 
 
@@ -241,19 +246,26 @@ def update(corpus_dir: Path, index_dir: Path, progress: Progress | None = None,
         report.added = sum(1 for rid in changed if rid not in old)
         report.updated, report.deleted = len(changed) - report.added, len(deleted)
         report.unchanged = len(records) - len(changed)
-        report.generation = _apply(index_dir, current, records, hashes, changed, deleted, today, progress)
+        texts, text_errors = read_texts(corpus_dir)
+        report.corpus_errors += text_errors
+        report.generation, report.clauses = _apply(index_dir, current, records, hashes, changed, deleted,
+                                                   texts, today, progress)
     report.seconds = round(time.monotonic() - started, 3)
     _emit(progress, "done", **report.summary())
     return report
 
 
 def _apply(index_dir: Path, current: store.Generation, records: dict[str, Record], hashes: dict[str, str],
-           changed: list[str], deleted: list[str], today: dt.date, progress: Progress | None) -> str:
-    """A hard-linked clone of `current` with the changes applied, switched to; its name.
-    With nothing to apply, the current generation keeps serving."""
-    if not changed and not deleted:
+           changed: list[str], deleted: list[str], texts: dict, today: dt.date,
+           progress: Progress | None) -> tuple[str, int]:
+    """A hard-linked clone of `current` with the changes applied, switched to: its name and
+    clause count. With nothing to apply, the current generation keeps serving."""
+    old_texts = current.meta.get("text_hashes", {})
+    new_texts = text_hashes(texts)
+    clauses = current.meta.get("clauses", 0)
+    if not changed and not deleted and new_texts == old_texts:
         _emit(progress, "start", action="update", total=0, generation=current.name)
-        return current.name
+        return current.name, clauses
     with store.building(index_dir) as gen:
         _clone(current.path, gen)
         _emit(progress, "start", action="update", total=len(changed) + len(deleted), generation=gen.name)
@@ -267,6 +279,8 @@ def _apply(index_dir: Path, current: store.Generation, records: dict[str, Record
                     _emit(progress, "progress", done=i, total=len(changed))
             _emit(progress, "commit")
             writer.commit(merge=False)
-        store.write_meta(gen, _meta(hashes, today))
+        if new_texts != old_texts:
+            clauses = update_clause_index(gen, texts, old_texts)
+        store.write_meta(gen, _meta(hashes, today, new_texts, clauses))
         store.switch_to(index_dir, gen)
-    return gen.name
+    return gen.name, clauses

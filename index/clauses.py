@@ -10,14 +10,15 @@ from whoosh.highlight import ContextFragmenter
 from whoosh.query import And, Term
 
 from kb.texts import iter_clause_docs, load_documents
+from kb.texts.lookup import latest_versions
 from index.query import parse_query
 from index.schema import CLAUSES, clauses_schema
 
 TEXTS_FILE = "texts.jsonl"
-CLAUSE_FIELDS = {"heading": 2.0, "text": 1.0, "doc_title": 0.5}
+CLAUSE_FIELDS = {"heading": 2.0, "text": 1.0, "context": 0.3, "doc_title": 0.5}
 
 
-def load_texts(corpus_dir: Path):
+def read_texts(corpus_dir: Path):
     """Documents of corpus/texts.jsonl (empty when there is none) and the bad lines."""
     path = corpus_dir / TEXTS_FILE
     if not path.exists():
@@ -26,8 +27,16 @@ def load_texts(corpus_dir: Path):
     return loaded.documents, loaded.errors
 
 
-def document_hash(doc) -> str:
-    return hashlib.sha256(doc.to_json().encode()).hexdigest()[:16]
+def _latest_ids(documents: dict) -> set[str]:
+    return {doc.id for doc in latest_versions(list(documents.values()))}
+
+
+def text_hashes(documents: dict) -> dict[str, str]:
+    """doc id → hash of its content and of whether it is the newest version of its text:
+    an update re-indexes a text when either changes."""
+    latest = _latest_ids(documents)
+    return {doc_id: hashlib.sha256(doc.to_json().encode()).hexdigest()[:16] + (":latest" if doc_id in latest else "")
+            for doc_id, doc in documents.items()}
 
 
 def clause_document(clause: dict) -> dict:
@@ -36,10 +45,26 @@ def clause_document(clause: dict) -> dict:
     return {name: clause[name] for name in fields if clause.get(name) not in (None, "")}
 
 
-def write_clauses(writer, documents) -> int:
+REPEATS_ARTICLE = ("paragraph", "item")  # a law's 款 and 项 repeat their article's text
+LAW_CONTAINERS = ("part", "subpart", "chapter", "section")  # 编, 分编, 章, 节: headings only
+
+
+def write_clauses(writer, documents: list, latest: set[str]) -> int:
+    """Add the clauses of `documents`. A law's 款 and 项 are left out (their article holds
+    their text) and so are its 编/章/节, whose headings become each article's `context`."""
+    headings: dict[tuple[str, str], str] = {}
     count = 0
-    for clause in iter_clause_docs(list(documents)):
-        writer.add_document(**clause_document(clause))
+    for clause in iter_clause_docs(documents):
+        key = (clause["doc_id"], clause["path"])
+        parent_context = headings.get((clause["doc_id"], clause["parent"]), "")
+        headings[key] = " ".join(h for h in (parent_context, clause["heading"]) if h)
+        is_law = clause["doc_kind"] == "law"
+        if is_law and clause["clause_kind"] in REPEATS_ARTICLE + LAW_CONTAINERS:
+            continue
+        doc = clause_document(clause)
+        doc["context"] = parent_context
+        doc["latest"] = "1" if clause["doc_id"] in latest else "0"
+        writer.add_document(**doc)
         count += 1
     return count
 
@@ -47,27 +72,27 @@ def write_clauses(writer, documents) -> int:
 def create_clause_index(gen_path: Path, documents: dict, writer_kwargs: dict) -> int:
     ix = whoosh_index.create_in(str(gen_path), clauses_schema(), indexname=CLAUSES)
     writer = ix.writer(**writer_kwargs)
-    count = write_clauses(writer, documents.values())
+    count = write_clauses(writer, list(documents.values()), latest=_latest_ids(documents))
     writer.commit()
     ix.close()
     return count
 
 
-def update_clause_index(gen_path: Path, documents: dict, old_hashes: dict[str, str]) -> tuple[int, dict]:
-    """Re-index only the texts whose hash changed; returns (clauses written, new hashes)."""
-    hashes = {doc_id: document_hash(doc) for doc_id, doc in documents.items()}
+def update_clause_index(gen_path: Path, documents: dict, old_hashes: dict[str, str]) -> int:
+    """Re-index the texts whose state (text_hashes) changed; returns the clause count afterwards."""
+    hashes = text_hashes(documents)
     changed = [doc_id for doc_id, h in hashes.items() if old_hashes.get(doc_id) != h]
     gone = [doc_id for doc_id in old_hashes if doc_id not in documents]
-    if not changed and not gone:
-        return 0, hashes
     ix = whoosh_index.open_dir(str(gen_path), indexname=CLAUSES)
     writer = ix.writer()
     for doc_id in changed + gone:
         writer.delete_by_term("doc_id", doc_id)
-    count = write_clauses(writer, (documents[d] for d in changed))
+    write_clauses(writer, [documents[d] for d in changed], latest=_latest_ids(documents))
     writer.commit(merge=False)
+    with ix.searcher() as searcher:
+        count = searcher.doc_count()
     ix.close()
-    return count, hashes
+    return count
 
 
 @dataclass
@@ -106,11 +131,13 @@ class ClauseSearcher:
         return self._searcher.doc_count()
 
     def search(self, text: str, doc_id: str | None = None, doc_kind: str | None = None,
-               limit: int = 10) -> ClauseResult:
+               limit: int = 10, all_versions: bool = False) -> ClauseResult:
         from index.search import text_query  # one query builder for records and clauses
 
         parsed = parse_query(text, numbers_as_text=True)
         filters = [Term(name, value) for name, value in (("doc_id", doc_id), ("doc_kind", doc_kind)) if value]
+        if not all_versions and not doc_id:
+            filters.append(Term("latest", "1"))
         filt = And(filters) if filters else None
         result = self._run(text, text_query(parsed, CLAUSE_FIELDS), filt, limit, "text")
         if result.total == 0 and len(parsed.terms) + len(parsed.phrases) > 1:
@@ -126,7 +153,7 @@ class ClauseSearcher:
         results.formatter = EmFormatter()
         hits = [ClauseHit(doc=hit["doc_id"], doc_title=hit.get("doc_title", ""), doc_kind=hit.get("doc_kind", ""),
                           path=hit["path"], heading=hit.get("heading", ""), score=round(hit.score, 3),
-                          snippet=(hit.highlights("text") if "text" in hit else "")
-                          or hit.get("text", "")[:160])
+                          snippet=((hit.highlights("text") if "text" in hit else "")
+                                   or hit.get("text", "")[:160]).replace("\n", " "))
                 for hit in results]
         return ClauseResult(query=text, total=len(results), hits=hits, matched_as=matched_as)

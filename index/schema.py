@@ -9,7 +9,7 @@ from index.analysis import ANALYZER_VERSION, chinese_analyzer
 
 speedups.apply()
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 VERSION = {"schema": SCHEMA_VERSION, "analyzer": ANALYZER_VERSION}
 
 RECORDS = "records"
@@ -57,6 +57,8 @@ def clauses_schema() -> Schema:
         label=STORED(),
         heading=TEXT(analyzer=cn, stored=True, field_boost=2.0),
         text=TEXT(analyzer=cn, stored=True),
+        context=TEXT(analyzer=cn, field_boost=0.3),  # headings of the chapters around a clause
+        latest=ID(),  # "1" on the clauses of the newest version of each text
         clause_kind=ID(stored=True),
         parent=STORED(),
         content_hash=STORED(),

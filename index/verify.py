@@ -7,6 +7,7 @@ from pathlib import Path
 from kb.errors import IndexMissing, KbError
 from index import store
 from index.build import load_corpus
+from index.clauses import read_texts, text_hashes
 from index.search import KnowledgeIndex
 
 SAMPLE = 20
@@ -14,6 +15,20 @@ SAMPLE = 20
 
 def _check(name: str, ok: bool, detail: str) -> dict:
     return {"name": name, "ok": bool(ok), "detail": detail}
+
+
+def _clause_check(kb: KnowledgeIndex, corpus_dir: Path) -> dict:
+    """The clause index was built from the texts the corpus holds now, and it opens."""
+    texts, _errors = read_texts(corpus_dir)
+    expected = text_hashes(texts)
+    try:
+        count = kb.clauses.count()
+    except Exception as exc:
+        return _check("clauses", False, f"the clause index does not open: {type(exc).__name__}: {exc}")
+    if expected != kb.meta.get("text_hashes", {}) or count != kb.meta.get("clauses"):
+        return _check("clauses", False, f"{count} clauses indexed from {len(kb.meta.get('text_hashes', {}))} texts; "
+                                        f"the corpus has {len(expected)} texts (run `kb index update`)")
+    return _check("clauses", True, f"{count} clauses of {len(expected)} texts")
 
 
 def verify(index_dir: Path, corpus_dir: Path, sample: int = SAMPLE, seed: int = 0) -> dict:
@@ -61,6 +76,7 @@ def verify(index_dir: Path, corpus_dir: Path, sample: int = SAMPLE, seed: int = 
     checks.append(_check("sample", not failures,
                          f"{len(picks)} numbers and titles looked up"
                          + (f"; failed: {', '.join(failures[:5])}" if failures else "")))
+    checks.append(_clause_check(kb, corpus_dir))
     kb.close()
     report["ok"] = all(c["ok"] for c in checks)
     report["exit_code"] = 0 if report["ok"] else IndexMissing.exit_code

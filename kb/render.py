@@ -388,6 +388,85 @@ def render_crawl(summary: dict) -> None:
         console.print("[dim]运行 `kb index update` 使索引包含这些记录。[/]")
 
 
+# -- texts and clauses ------------------------------------------------------------------
+
+_REPEATS_PARENT = ("paragraph", "item")  # a law's 款 and 项 repeat their article's text
+
+
+def render_clause(result: dict) -> None:
+    """`kb clause`: the clause, then its sub-clauses (those that add text of their own)."""
+    console = out()
+    doc = result["doc"]
+    console.print(f"[bold]{escape(doc['title'])}[/] [dim]{escape(doc['id'])}[/]")
+    heading = f" {result['heading']}" if result.get("heading") else ""
+    console.print(f"[bold cyan]{escape(result['path'])}{escape(heading)}[/]")
+    if result.get("text"):
+        console.print(escape(result["text"]), soft_wrap=True)
+    if result.get("kind") != "article":
+        _render_children(result.get("children") or [], 1)
+    if result.get("note"):
+        console.print(f"[dim]{escape(result['note'])}[/]")
+
+
+def _render_children(children: list[dict], depth: int) -> None:
+    console = out()
+    for child in children:
+        if child.get("kind") in _REPEATS_PARENT:
+            continue
+        heading = f" {child['heading']}" if child.get("heading") else ""
+        console.print("  " * depth + f"[cyan]{escape(child['path'])}{escape(heading)}[/]")
+        if child.get("text"):
+            console.print(escape("  " * depth + child["text"]), soft_wrap=True)
+        if child.get("kind") != "article":
+            _render_children(child.get("children") or [], depth + 1)
+
+
+def render_outline(result: dict) -> None:
+    console = out()
+    console.print(f"[bold]{escape(result['doc']['title'])}[/] [dim]{escape(result['doc']['id'])}[/]")
+
+    def walk(nodes: list[dict], depth: int) -> None:
+        for node in nodes:
+            if node.get("kind") in _REPEATS_PARENT:
+                continue
+            title = node.get("heading") or node.get("summary") or ""
+            console.print("  " * depth + f"[cyan]{escape(node['path'])}[/] {escape(title)}")
+            walk(node.get("children") or [], depth + 1)
+
+    walk(result.get("outline") or [], 0)
+
+
+def render_terms(entries: list[dict]) -> None:
+    console = out()
+    if not entries:
+        console.print("没有找到术语或定义")
+        return
+    for entry in entries:
+        console.print(f"[bold]{escape(entry.get('term', ''))}[/]  [dim]{escape(entry['doc']['title'])} "
+                      f"{escape(entry['path'])}[/]")
+        console.print(escape(entry.get("definition", "")), soft_wrap=True)
+
+
+def render_clause_search(result: dict) -> None:
+    console = out()
+    console.print(f"共 {result['total']} 个条款: {escape(result['query'])}"
+                  + ("（未找到同时包含所有词的条款，显示包含任一词的条款）" if result.get("matched_as") == "text-any" else ""))
+    for hit in result["hits"]:
+        heading = f" {hit['heading']}" if hit.get("heading") else ""
+        console.print(f"[bold]{escape(hit['doc_title'])}[/] [cyan]{escape(hit['path'])}{escape(heading)}[/]"
+                      f" [dim]{hit['score']:.2f}[/]")
+        console.print("  " + emphasis(hit["snippet"]), soft_wrap=True)
+
+
+def render_ingest(summary: dict) -> None:
+    out().print(f"收录文本：新增 {summary['new']}，更新 {summary['updated']}，未变 {summary['unchanged']}，"
+                f"跳过 {summary['skipped']} → {escape(summary['path'])}")
+    for error in summary.get("errors", []):
+        warn(error)
+    if summary.get("new") or summary.get("updated"):
+        out().print("[dim]运行 `kb index update` 使条款检索包含这些文本。[/]")
+
+
 # -- coverage: kb cover, kb gaps, kb policy-gaps -------------------------------------------------
 
 COVER_COLUMNS = ["number", "title", "level_label", "status_display", "issue_date", "implementation_date",
