@@ -23,6 +23,7 @@ from typer.testing import CliRunner
 
 import cli
 from index import api, build, store
+from index.schema import VERSION
 from index.search import KnowledgeIndex
 from kb.corpus import STANDARDS_FILE, load_records, write_records
 from kb.records import effective_status
@@ -239,7 +240,9 @@ def test_version_mismatch_exits_5_with_the_hint_to_rebuild(index, corpus):
     meta = json.loads(meta_path.read_text(encoding="utf-8"))
     meta["schema"] = 0
     meta_path.write_text(json.dumps(meta), encoding="utf-8")
-    message = f"Error: the index in {index} was built with schema/analyzer 0/1, this kb needs 1/1\n"
+    needs = f"{VERSION['schema']}/{VERSION['analyzer']}"
+    message = (f"Error: the index in {index} was built with schema/analyzer 0/{VERSION['analyzer']}, "
+               f"this kb needs {needs}\n")
     for command in (["search", "标准"], ["get", sorted(records(corpus))[0]], ["stats"], ["index", "update"]):
         result = kb(index, corpus, *command)
         assert result.exit_code == 5, command
