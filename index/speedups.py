@@ -17,13 +17,23 @@
   in-memory length byte directly and remembers the score per (weight, length byte):
   the same function of the same inputs, computed once.
 
+- A compound segment (one .seg file) is memory-mapped, but each file opened inside it
+  becomes a `BufferFile`, whose `BytesIO(buf)` copies the whole sub-file: the first
+  stored-fields read of a 300,000-record index copied ~450 MB (1.4 s, and the reader's
+  peak memory). Sub-files now read straight from the map, copying only what is read.
+
 Applied once, on import of index.schema (every index path imports it).
 """
 from __future__ import annotations
 
+import pickle
+from io import BytesIO
+
 from whoosh import scoring
 from whoosh.codec import whoosh3
 from whoosh.columns import FixedBytesColumn
+from whoosh.filedb import compound
+from whoosh.filedb.structfile import BufferFile
 from whoosh.util.numeric import byte_to_length
 
 _applied = False
@@ -94,9 +104,87 @@ def _bm25f_score(self, matcher):
     return score
 
 
+class _ViewReader:
+    """A read-only file over a memoryview that copies only what is read (BytesIO copies all)."""
+
+    def __init__(self, view):
+        self._view = view
+        self._pos = 0
+
+    def read(self, size=-1):
+        start, end = self._pos, len(self._view)
+        if size is not None and size >= 0:
+            end = min(end, start + size)
+        self._pos = end
+        return self._view[start:end].tobytes()
+
+    def readinto(self, buffer):
+        data = self.read(len(buffer))
+        buffer[:len(data)] = data
+        return len(data)
+
+    def readline(self, size=-1):
+        line = bytearray()
+        while size is None or size < 0 or len(line) < size:
+            chunk = self.read(1)
+            if not chunk:
+                break
+            line += chunk
+            if chunk == b"\n":
+                break
+        return bytes(line)
+
+    def __iter__(self):
+        while True:
+            line = self.readline()
+            if not line:
+                return
+            yield line
+
+    def seek(self, pos, whence=0):
+        base = {0: 0, 1: self._pos, 2: len(self._view)}[whence]
+        self._pos = max(0, base + pos)
+        return self._pos
+
+    def tell(self):
+        return self._pos
+
+    def close(self):
+        pass
+
+
+class MappedFile(BufferFile):
+    """BufferFile over a slice of the segment's memory map, without copying it."""
+
+    PICKLE_WINDOW = 4096
+
+    def __init__(self, buf, name=None, onclose=None):
+        self._buf = buf
+        self._name = name
+        self.file = _ViewReader(buf)
+        self.onclose = onclose
+        self.is_real = False
+        self.is_closed = False
+
+    def read_pickle(self):
+        """One pickle from the current position: unpickled from a small copied window (C
+        speed), the whole rest only if it is longer than that; the position moves past it."""
+        reader = self.file
+        start = reader._pos
+        stream = BytesIO(reader._view[start:start + self.PICKLE_WINDOW])
+        try:
+            obj = pickle.load(stream)
+        except Exception:  # longer than the window (a truncated pickle fails in several ways)
+            stream = BytesIO(reader._view[start:])
+            obj = pickle.load(stream)
+        reader._pos = start + stream.tell()
+        return obj
+
+
 def apply() -> None:
     global _applied
     if not _applied:
+        compound.BufferFile = MappedFile
         whoosh3.W3PerDocReader._cached_reader = _cached_reader
         whoosh3.W3PerDocReader.doc_field_length = _doc_field_length
         scoring.BM25FScorer.__init__ = _bm25f_scorer_init

@@ -127,3 +127,20 @@ def test_remembered_bm25f_scores_equal_whoosh_scores(kb, text, monkeypatch):
     monkeypatch.setattr(scoring.BM25FScorer, "__init__", whoosh_init)
     monkeypatch.setattr(scoring.BM25FScorer, "score", scoring.WeightLengthScorer.score)
     assert [(h.id, h.score) for h in kb.search(text, facets=False, limit=50).hits] == fast
+
+
+def test_mapped_file_reads_pickles_and_bytes_without_copying_the_whole_file():
+    import pickle
+
+    from index.speedups import MappedFile
+
+    long_value = ["电线电缆"] * 5000  # longer than the pickle window
+    data = pickle.dumps({"a": 1}, -1) + pickle.dumps(long_value, -1) + b"tail"
+    view = memoryview(bytearray(b"xx" + data))[2:]
+    f = MappedFile(view)
+    assert f.read_pickle() == {"a": 1}
+    assert f.read_pickle() == long_value
+    assert f.read(4) == b"tail" and f.read(1) == b""
+    f.seek(0)
+    assert f.read_pickle() == {"a": 1}
+    assert f.get(len(data) - 4, 4) == b"tail"
