@@ -27,6 +27,7 @@ from index.speedups import matching_ids, value_codes
 
 FACET_FIELDS = ("level", "status", "region")
 MAX_CACHED_FILTERS = 64
+STORED_FACETS_LIMIT = 5000  # matches counted from stored fields while facet values are not loaded
 RECORD_TEXT_FIELDS = {"title": TITLE_BOOST, "scope": 1.0, "english_title": 1.0, "dept": 0.5}
 
 
@@ -61,6 +62,10 @@ class EmFormatter(Formatter):
 
     def format_token(self, text, token, replace=False):
         return f"<em>{get_text(text, token, replace)}</em>"
+
+
+def _by_count(items) -> dict[str, int]:
+    return dict(sorted(items, key=lambda kv: (-kv[1], kv[0])))
 
 
 def _highlight(hit, name: str) -> str:
@@ -181,7 +186,7 @@ class KnowledgeIndex:
         matched = matching_ids(self._searcher, query)
         if allowed is not None:
             matched &= allowed
-        facet_counts = {name: self._facet_counts(name, matched) for name in FACET_FIELDS} if facets else {}
+        facet_counts = self._facets(matched) if facets else {}
         return SearchResult(query=text, total=len(matched), hits=hits, facets=facet_counts,
                             matched_as=matched_as)
 
@@ -196,6 +201,20 @@ class KnowledgeIndex:
             allowed = self._filters[filt] = matching_ids(self._searcher, filt)  # a set: Whoosh takes no frozenset
         return allowed
 
+    def _facets(self, matched: set[int]) -> dict[str, dict[str, int]]:
+        """Facet counts over `matched`. A small result set in an index whose per-document
+        facet values are not loaded yet (a cold `kb search`) is counted from the stored
+        fields: reading every posting of every facet value costs more than that."""
+        if len(matched) <= STORED_FACETS_LIMIT and not all(n in self._facet_codes for n in FACET_FIELDS):
+            counts = {name: Counter() for name in FACET_FIELDS}
+            for docnum in matched:
+                stored = self._searcher.stored_fields(docnum)
+                for name in FACET_FIELDS:
+                    if stored.get(name):
+                        counts[name][stored[name]] += 1
+            return {name: _by_count(counts[name].items()) for name in FACET_FIELDS}
+        return {name: self._facet_counts(name, matched) for name in FACET_FIELDS}
+
     def _facet_counts(self, name: str, matched: set[int]) -> dict[str, int]:
         """Value → count over `matched`, most frequent first (documents without a value left out)."""
         if name not in self._facet_codes:
@@ -203,7 +222,7 @@ class KnowledgeIndex:
         codes, values = self._facet_codes[name]
         counts = Counter(map(codes.__getitem__, matched))
         counts.pop(0, None)
-        return dict(sorted(((values[code], n) for code, n in counts.items()), key=lambda kv: (-kv[1], kv[0])))
+        return _by_count((values[code], n) for code, n in counts.items())
 
     def records_matching(self, query) -> list[Record]:
         return [Record.from_dict(json.loads(hit["record"]))

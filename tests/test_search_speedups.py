@@ -144,3 +144,17 @@ def test_mapped_file_reads_pickles_and_bytes_without_copying_the_whole_file():
     f.seek(0)
     assert f.read_pickle() == {"a": 1}
     assert f.get(len(data) - 4, 4) == b"tail"
+
+
+def test_bisecting_skip_to_lands_where_whoosh_lands(kb):
+    from index.speedups import _whoosh_skip_to
+
+    reader = kb._searcher.reader()
+    for field, text in (("level", "industry"), ("status", "unknown"), ("title", "技术规程")):
+        for target in range(0, reader.doc_count_all() + 3, 7):
+            ours, theirs = reader.postings(field, text), reader.postings(field, text)
+            ours.skip_to(target)
+            _whoosh_skip_to(theirs, target)
+            assert ours.is_active() == theirs.is_active()
+            if ours.is_active():
+                assert ours.id() == theirs.id()
