@@ -12,13 +12,14 @@ import os
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable, Iterator
+from typing import Callable, Iterable, Iterator, TypeVar
 
 from kb import numbers
 from kb.errors import CorpusError, KbError
 from kb.records import Record, Source
 
 STANDARDS_FILE = "standards.jsonl"
+T = TypeVar("T")
 
 
 @dataclass
@@ -56,25 +57,32 @@ def iter_jsonl(path: Path) -> Iterator[tuple[int, dict | None, str]]:
             raise CorpusError(f"{path} is not UTF-8 ({exc.reason} at byte {exc.start})") from exc
 
 
-def load_records(path: Path) -> Loaded:
-    """Load a standards JSONL file. Bad lines are reported, the rest still load."""
-    loaded = Loaded()
+def load_objects(path: Path, build: Callable[[dict], T]) -> tuple[dict[str, T], list[LineError]]:
+    """Objects of a JSONL file keyed by their `id`; bad and duplicate lines are reported
+    with file and line, and the rest still load. A missing file is empty."""
+    objects: dict[str, T] = {}
+    errors: list[LineError] = []
     if not path.exists():
-        return loaded
+        return objects, errors
     for lineno, data, error in iter_jsonl(path):
         if data is None:
-            loaded.errors.append(LineError(str(path), lineno, error))
+            errors.append(LineError(str(path), lineno, error))
             continue
         try:
-            record = Record.from_dict(data)
+            obj = build(data)
         except (KbError, TypeError) as exc:
-            loaded.errors.append(LineError(str(path), lineno, str(exc)))
+            errors.append(LineError(str(path), lineno, str(exc)))
             continue
-        if record.id in loaded.records:
-            loaded.errors.append(LineError(str(path), lineno, f"duplicate id {record.id!r}"))
+        if obj.id in objects:
+            errors.append(LineError(str(path), lineno, f"duplicate id {obj.id!r}"))
             continue
-        loaded.records[record.id] = record
-    return loaded
+        objects[obj.id] = obj
+    return objects, errors
+
+
+def load_records(path: Path) -> Loaded:
+    """Load a standards JSONL file. Bad lines are reported, the rest still load."""
+    return Loaded(*load_objects(path, Record.from_dict))
 
 
 def write_jsonl_atomic(path: Path, lines: Iterable[str]) -> None:

@@ -19,8 +19,8 @@ from pathlib import Path
 from typing import Iterable
 
 from kb import numbers
-from kb.corpus import LineError, iter_jsonl, write_jsonl_atomic
-from kb.errors import CorpusError, KbError
+from kb.corpus import LineError, load_objects, write_jsonl_atomic
+from kb.errors import CorpusError
 from kb.records import Source
 
 TEXTS_FILE = "texts.jsonl"
@@ -172,23 +172,7 @@ class LoadedTexts:
 
 def load_documents(path: Path) -> LoadedTexts:
     """Load corpus/texts.jsonl. Bad lines are reported; the rest still load."""
-    loaded = LoadedTexts()
-    if not path.exists():
-        return loaded
-    for lineno, data, error in iter_jsonl(path):
-        if data is None:
-            loaded.errors.append(LineError(str(path), lineno, error))
-            continue
-        try:
-            doc = Document.from_dict(data)
-        except (KbError, TypeError) as exc:
-            loaded.errors.append(LineError(str(path), lineno, str(exc)))
-            continue
-        if doc.id in loaded.documents:
-            loaded.errors.append(LineError(str(path), lineno, f"duplicate id {doc.id!r}"))
-            continue
-        loaded.documents[doc.id] = doc
-    return loaded
+    return LoadedTexts(*load_objects(path, Document.from_dict))
 
 
 def load_texts(corpus_dir: Path) -> dict[str, Document]:
