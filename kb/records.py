@@ -127,7 +127,13 @@ class Record:
     # -- serialization --------------------------------------------------------
 
     def to_dict(self) -> dict:
-        return asdict(self)
+        """asdict(self), without its generic deep copy (a tenth of indexing time): the
+        fields are strings, None and lists of strings, plus the Source list."""
+        data = {name: getattr(self, name) for name in _FIELD_NAMES}
+        for name in _LIST_FIELDS:
+            data[name] = list(data[name])
+        data["sources"] = [asdict(source) for source in self.sources]
+        return data
 
     def to_json(self) -> str:
         return json.dumps(self.to_dict(), ensure_ascii=False, sort_keys=True)
@@ -170,6 +176,10 @@ class Record:
         data["region_name"] = region_name(self.region)
         data["age_years"] = self.age_years(today)
         return data
+
+
+_FIELD_NAMES = tuple(f.name for f in fields(Record))
+_LIST_FIELDS = ("other_numbers", "replaces", "replaced_by", "ics", "ccs", "drafting_orgs", "drafters")
 
 
 def effective_status(record: Record, today: dt.date | None = None) -> str:
