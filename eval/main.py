@@ -182,18 +182,25 @@ def number_eval(args, work: Path) -> tuple[dict, list[dict]]:
         codes = codes[::25]
     tried = found = 0
     failures = []
+    spellings = []
     for code in codes:
-        expected = numbers.parse(code).canonical
-        for name, spelling in spelling_variants(code).items():
-            tried += 1
-            try:
-                ids = [r.id for r in kb.lookup(spelling)]
-            except KbError as exc:
-                ids = [f"error: {exc}"]
-            if expected in ids:
-                found += 1
-            else:
-                failures.append({"number": code, "variant": name, "spelling": spelling, "got": ids[:5]})
+        # a joint standard prints two numbers ("DB51/T 10016-2026\nDB50/T 10016-2026"): each finds it
+        parsed = numbers.parse_list(code)
+        expected = parsed[0].canonical
+        for number in parsed:
+            spellings.append((code, expected, "as published", number.published))
+            spellings += [(code, expected, name, spelling)
+                          for name, spelling in spelling_variants(number.canonical).items()]
+    for code, expected, name, spelling in spellings:
+        tried += 1
+        try:
+            ids = [r.id for r in kb.lookup(spelling)]
+        except KbError as exc:
+            ids = [f"error: {exc}"]
+        if expected in ids:
+            found += 1
+        else:
+            failures.append({"number": code, "variant": name, "spelling": spelling, "got": ids[:5]})
     kb.close()
     return {"numbers": len(codes), "spellings": tried, "found": found,
             "accuracy": found / tried if tried else 0.0}, failures
@@ -239,20 +246,22 @@ def main(argv: list[str] | None = None) -> int:
     started = dt.datetime.now(dt.timezone.utc)
     t0 = time.perf_counter()
     work = Path(tempfile.mkdtemp(prefix="kb-eval-"))
+    args.out_dir.mkdir(parents=True, exist_ok=True)
+    suffix = "-quick" if args.quick else ""
     try:
         ours, bm25, stats, per_query = clause_eval(args, work)
+        with open(args.out_dir / f"clauses{suffix}.jsonl", "w", encoding="utf-8") as handle:
+            for row in per_query:
+                handle.write(json.dumps(row, ensure_ascii=False) + "\n")
+        with open(args.out_dir / f"clause-failures{suffix}.jsonl", "w", encoding="utf-8") as handle:
+            for row in per_query:
+                if row["stdkb_rank"] is None or row["stdkb_rank"] > 10:
+                    handle.write(json.dumps(row, ensure_ascii=False) + "\n")
+        (args.out_dir / f"clause-scores{suffix}.json").write_text(
+            json.dumps({"stdkb": ours, "bm25": bm25, "stats": stats}, ensure_ascii=False, indent=1), encoding="utf-8")
         lookup, lookup_failures = number_eval(args, work)
     finally:
         shutil.rmtree(work, ignore_errors=True)
-    args.out_dir.mkdir(parents=True, exist_ok=True)
-    suffix = "-quick" if args.quick else ""
-    with open(args.out_dir / f"clauses{suffix}.jsonl", "w", encoding="utf-8") as handle:
-        for row in per_query:
-            handle.write(json.dumps(row, ensure_ascii=False) + "\n")
-    with open(args.out_dir / f"clause-failures{suffix}.jsonl", "w", encoding="utf-8") as handle:
-        for row in per_query:
-            if row["stdkb_rank"] is None or row["stdkb_rank"] > 10:
-                handle.write(json.dumps(row, ensure_ascii=False) + "\n")
     with open(args.out_dir / f"number-failures{suffix}.jsonl", "w", encoding="utf-8") as handle:
         for row in lookup_failures:
             handle.write(json.dumps(row, ensure_ascii=False) + "\n")
