@@ -13,6 +13,7 @@ from kb.texts import iter_clause_docs, load_documents
 from kb.texts.lookup import latest_versions
 from index.query import parse_query
 from index.schema import CLAUSES, clauses_schema
+from index.speedups import matching_ids
 
 TEXTS_FILE = "texts.jsonl"
 CLAUSE_FIELDS = {"heading": 2.0, "text": 1.0, "context": 0.3, "doc_title": 0.5}
@@ -122,6 +123,7 @@ class ClauseSearcher:
     def __init__(self, gen_path: Path):
         self._ix = whoosh_index.open_dir(str(gen_path), indexname=CLAUSES)
         self._searcher = self._ix.searcher()
+        self._filters: dict = {}  # filter query → allowed doc numbers, while this searcher is open
 
     def close(self) -> None:
         self._searcher.close()
@@ -148,7 +150,13 @@ class ClauseSearcher:
     def _run(self, text, query, filt, limit, matched_as) -> ClauseResult:
         from index.search import EmFormatter
 
-        results = self._searcher.search(query, limit=limit, filter=filt, terms=True)
+        # As KnowledgeIndex._run: the filter as a cached doc set, the total from unscored
+        # posting sets (len(results) would run the query a second time), top hits from
+        # Whoosh's optimized top-k.
+        allowed = self._filter_ids(filt)
+        if allowed is not None and not allowed:  # Whoosh reads an empty filter as no filter
+            return ClauseResult(query=text, total=0, hits=[], matched_as=matched_as)
+        results = self._searcher.search(query, limit=limit, filter=allowed)
         results.fragmenter = ContextFragmenter(maxchars=160, surround=40)
         results.formatter = EmFormatter()
         hits = [ClauseHit(doc=hit["doc_id"], doc_title=hit.get("doc_title", ""), doc_kind=hit.get("doc_kind", ""),
@@ -156,4 +164,17 @@ class ClauseSearcher:
                           snippet=((hit.highlights("text") if "text" in hit else "")
                                    or hit.get("text", "")[:160]).replace("\n", " "))
                 for hit in results]
-        return ClauseResult(query=text, total=len(results), hits=hits, matched_as=matched_as)
+        matched = matching_ids(self._searcher, query)
+        if allowed is not None:
+            matched &= allowed
+        return ClauseResult(query=text, total=len(matched), hits=hits, matched_as=matched_as)
+
+    def _filter_ids(self, filt) -> set[int] | None:
+        if filt is None:
+            return None
+        allowed = self._filters.get(filt)
+        if allowed is None:
+            if len(self._filters) >= 64:
+                self._filters.clear()
+            allowed = self._filters[filt] = matching_ids(self._searcher, filt)  # never mutated
+        return allowed
