@@ -54,6 +54,7 @@ app.add_typer(watch_app, name="watch")
 JsonOpt = Annotated[bool, typer.Option("--json", help="Machine-readable JSON output.")]
 CsvOpt = Annotated[bool, typer.Option("--csv", help="CSV output with Chinese column headers.")]
 WaitOpt = Annotated[float, typer.Option("--wait", help="Seconds to wait for another writer's lock (exit 3 after).")]
+ProcsOpt = Annotated[int, typer.Option("--procs", min=1, max=16, help="Indexing processes; 2 helps only with an idle core (BENCHMARKS.md).")]
 LevelOpt = Annotated[Optional[str], typer.Option("--level", help="national, industry, local, group, enterprise or metrology (or 国家标准 …).")]
 StatusOpt = Annotated[Optional[str], typer.Option("--status", help="current, upcoming, withdrawn, replaced (or 现行, 即将实施, 废止, 被代替).")]
 RegionOpt = Annotated[Optional[str], typer.Option("--region", help="Region code or name: 11, 北京.")]
@@ -103,12 +104,12 @@ def _filters(level, status, region) -> dict:
 # -- commands ----------------------------------------------------------------------
 
 @app.command()
-def build(ctx: typer.Context, as_json: JsonOpt = False, wait: WaitOpt = 0.0):
+def build(ctx: typer.Context, as_json: JsonOpt = False, wait: WaitOpt = 0.0, procs: ProcsOpt = 1):
     """Build the search index from the corpus (same as `kb index rebuild`).
 
     Example: kb build --json
     """
-    index_rebuild(ctx, as_json=as_json, wait=wait)
+    index_rebuild(ctx, as_json=as_json, wait=wait, procs=procs)
 
 
 @app.command()
@@ -435,14 +436,15 @@ def policy_gaps_(
 # -- index lifecycle -------------------------------------------------------------------
 
 @index_app.command("rebuild")
-def index_rebuild(ctx: typer.Context, as_json: JsonOpt = False, wait: WaitOpt = 0.0):
+def index_rebuild(ctx: typer.Context, as_json: JsonOpt = False, wait: WaitOpt = 0.0, procs: ProcsOpt = 1):
     """Build a new index generation from the corpus and switch to it atomically.
 
     Example: kb index rebuild --json --wait 600
     """
-    from index.build import rebuild
+    from index.build import WriterSettings, rebuild
 
-    report = rebuild(ctx.obj.corpus_dir, ctx.obj.index_dir, progress=render.Progress(as_json, "建立索引"), wait=wait)
+    report = rebuild(ctx.obj.corpus_dir, ctx.obj.index_dir, progress=render.Progress(as_json, "建立索引"), wait=wait,
+                     settings=WriterSettings(procs=procs))
     _finish_build(report, as_json)
 
 

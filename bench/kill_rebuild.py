@@ -11,7 +11,7 @@ generation are told apart by their document count. After each kill this process 
   - CURRENT names a complete generation: the previous one, or the child's new one if
     the switch happened; it opens, holds exactly its corpus' documents and answers a lookup;
   - at most one killed build's leftovers are on disk (the next writer cleans them up);
-  - no process of the killed build survives (Whoosh worker processes with procs > 1).
+  - no process of the killed build survives it by more than 2 s (Whoosh workers, --procs 2).
 The delay is drawn inside one phase (load, add, commit, meta, switch, cleanup), taken
 in turn, from the phase times of an unkilled calibration run, so kills land in every phase.
 `--die-at POINT` kills the child at an exact point instead (see DIE_POINTS).
@@ -63,7 +63,7 @@ def make_corpora(workdir: Path, size: int) -> tuple[Path, Path]:
 
 # -- the child ---------------------------------------------------------------------
 
-def _child(action: str, corpus: Path, index_dir: Path, marks_fd: int, die_at: str | None) -> None:
+def _child(action: str, corpus: Path, index_dir: Path, marks_fd: int, die_at: str | None, procs: int) -> None:
     """Runs in the forked child: one rebuild/update that writes a mark as each phase starts."""
     def mark(phase: str, **data) -> None:
         os.write(marks_fd, (json.dumps({"phase": phase, "t": time.monotonic(), **data}) + "\n").encode())
@@ -102,11 +102,14 @@ def _child(action: str, corpus: Path, index_dir: Path, marks_fd: int, die_at: st
             mark(event["event"])
 
     mark("load")
-    getattr(build, action)(corpus, index_dir, progress=progress)
+    if action == "rebuild":
+        build.rebuild(corpus, index_dir, progress=progress, settings=build.WriterSettings(procs=procs))
+    else:
+        build.update(corpus, index_dir, progress=progress)
 
 
 def run_child(action: str, corpus: Path, index_dir: Path, kill_after: float | None = None,
-              die_at: str | None = None) -> dict:
+              die_at: str | None = None, procs: int = 1) -> dict:
     """Fork a child running `action`; SIGKILL it after `kill_after` seconds (None: let it finish)."""
     read_fd, write_fd = os.pipe()
     started = time.monotonic()
@@ -116,7 +119,7 @@ def run_child(action: str, corpus: Path, index_dir: Path, kill_after: float | No
         try:
             os.setpgid(0, 0)
             os.close(read_fd)
-            _child(action, corpus, index_dir, write_fd, die_at)
+            _child(action, corpus, index_dir, write_fd, die_at, procs)
         except BaseException as exc:  # noqa: BLE001 - reported to the parent as a mark
             os.write(write_fd, (json.dumps({"phase": "error", "t": time.monotonic(),
                                             "message": f"{type(exc).__name__}: {exc}",
@@ -142,14 +145,30 @@ def run_child(action: str, corpus: Path, index_dir: Path, kill_after: float | No
             "killed": os.WIFSIGNALED(status), "orphans": orphans}
 
 
-def _reap_group(pgid: int) -> bool:
-    """True when processes of the child's group outlived it (they are killed here)."""
-    try:
-        os.killpg(pgid, 0)
-    except (ProcessLookupError, PermissionError):
-        return False
-    os.killpg(pgid, signal.SIGKILL)
-    return True
+def _reap_group(pgid: int, grace: float = 2.0) -> bool:
+    """True when processes of the child's group (Whoosh workers) still run `grace` seconds
+    after it died; they are killed here."""
+    deadline = time.monotonic() + grace
+    while _running_in_group(pgid):
+        if time.monotonic() >= deadline:
+            os.killpg(pgid, signal.SIGKILL)
+            return True
+        time.sleep(0.05)
+    return False
+
+
+def _running_in_group(pgid: int) -> list[int]:
+    """Pids of the process group that still run (Linux /proc). Zombies, which have exited and
+    wait only for init to reap them, do not count."""
+    running = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            state, _ppid, group = stat.read_text().rsplit(")", 1)[1].split()[:3]
+        except (OSError, ValueError):
+            continue
+        if int(group) == pgid and state != "Z":
+            running.append(int(stat.parent.name))
+    return running
 
 
 def _read_marks(fd: int) -> list[dict]:
@@ -197,11 +216,12 @@ def check_after(index_dir: Path, corpus_dir: Path, sample_id: str, before: tuple
     return name, count
 
 
-def calibrate(action: str, warm_up: Path, corpus: Path, index_dir: Path) -> dict[str, tuple[float, float]]:
+def calibrate(action: str, warm_up: Path, corpus: Path, index_dir: Path,
+              procs: int = 1) -> dict[str, tuple[float, float]]:
     """Phase windows (start, end) in seconds after the fork, from an unkilled run after a warm-up
     (two corpora, so an update has changes to apply each time)."""
-    run_child(action, warm_up, index_dir)
-    result = run_child(action, corpus, index_dir)
+    run_child(action, warm_up, index_dir, procs=procs)
+    result = run_child(action, corpus, index_dir, procs=procs)
     marks = result["marks"]
     if not marks or marks[-1]["phase"] != "done":
         raise RuntimeError(f"calibration {action} failed: {marks[-1] if marks else 'no marks'}")
@@ -212,7 +232,7 @@ def calibrate(action: str, warm_up: Path, corpus: Path, index_dir: Path) -> dict
 
 def run(corpus_a: Path, corpus_b: Path, index_dir: Path, trials: int, seed: int = 0,
         actions: tuple[str, ...] = ("rebuild", "update"), die_points: tuple[str, ...] = (),
-        log=None) -> dict:
+        log=None, procs: int = 1) -> dict:
     """The trials; returns {"trials", "failures", "landed", "orphans"}."""
     rng = random.Random(seed)
     jieba_tokenizer()  # load once; every forked child shares it
@@ -221,7 +241,7 @@ def run(corpus_a: Path, corpus_b: Path, index_dir: Path, trials: int, seed: int 
     sample_id = sorted(load_records(corpus_b / STANDARDS_FILE).records)[0]
     windows = {}
     for action in sorted(actions):  # rebuild first: it also leaves a serving index, of corpus A
-        windows[action] = calibrate(action, corpus_b, corpus_a, index_dir)
+        windows[action] = calibrate(action, corpus_b, corpus_a, index_dir, procs)
     before = serving(index_dir, corpus_a, sample_id)
     plan = [("die", point) for point in die_points] + [("random", i) for i in range(trials)]
     failures, landed, orphans = [], collections.Counter(), 0
@@ -229,12 +249,12 @@ def run(corpus_a: Path, corpus_b: Path, index_dir: Path, trials: int, seed: int 
         action = actions[number % len(actions)] if kind == "random" else "rebuild"
         target = corpus_b if before[1] == sizes[corpus_a] else corpus_a
         if kind == "die":
-            result = run_child(action, target, index_dir, die_at=what)
+            result = run_child(action, target, index_dir, die_at=what, procs=procs)
             aim = what
         else:
             aim = PHASES[what % len(PHASES)]
             start, end = windows[action].get(aim, (0.0, 0.0))
-            result = run_child(action, target, index_dir, kill_after=rng.uniform(start, end))
+            result = run_child(action, target, index_dir, kill_after=rng.uniform(start, end), procs=procs)
         marks = result["marks"]
         last = marks[-1]["phase"] if marks else "fork"
         landed[f"{action}:{last}"] += 1
@@ -256,7 +276,7 @@ def run(corpus_a: Path, corpus_b: Path, index_dir: Path, trials: int, seed: int 
                 pass
         if log:
             log(trial)
-    final = run_child("rebuild", corpus_a, index_dir)  # the next rebuild succeeds and cleans up
+    final = run_child("rebuild", corpus_a, index_dir, procs=procs)  # the next rebuild succeeds, cleans up
     if final["marks"][-1]["phase"] != "done":
         failures.append({"trial": "final", "error": str(final["marks"][-1])})
     else:
@@ -275,6 +295,7 @@ def main() -> int:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--actions", default="rebuild,update")
     parser.add_argument("--die-at", default="", help=f"comma list of {', '.join(DIE_POINTS)}, or 'all'")
+    parser.add_argument("--procs", type=int, default=1, help="Whoosh worker processes for rebuilds")
     parser.add_argument("--verbose", action="store_true")
     args = parser.parse_args()
     die = DIE_POINTS if args.die_at == "all" else tuple(p for p in args.die_at.split(",") if p)
@@ -284,7 +305,7 @@ def main() -> int:
         started = time.monotonic()
         log = (lambda t: print(json.dumps(t, ensure_ascii=False))) if args.verbose else None
         result = run(corpus_a, corpus_b, work / "index", args.trials, args.seed,
-                     tuple(args.actions.split(",")), die, log)
+                     tuple(args.actions.split(",")), die, log, args.procs)
         seconds = time.monotonic() - started
     finally:
         shutil.rmtree(work, ignore_errors=True)

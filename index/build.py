@@ -50,11 +50,14 @@ class BuildReport:
 
 @dataclass
 class WriterSettings:
-    """Whoosh writer settings; bench/ measures which is fastest (see BENCHMARKS.md)."""
+    """Whoosh writer settings, measured by bench/writer_settings.py (BENCHMARKS.md, "Writer
+    settings"): one process with a 512 MB pool, which holds a 30,000-record build without
+    spilling sorted runs to disk, was fastest; `kb index rebuild --procs 2` splits the
+    indexing over two worker processes, one segment each, for a machine with an idle core."""
 
     procs: int = 1
-    limitmb: int = 256
-    multisegment: bool = False  # with procs > 1: keep one segment per worker
+    limitmb: int = 512
+    multisegment: bool = True  # with procs > 1: keep one segment per worker; merging them costs more
     optimize: bool = False  # with multisegment: merge those segments after the commit
 
     def kwargs(self) -> dict:
@@ -178,12 +181,15 @@ def rebuild(corpus_dir: Path, index_dir: Path, progress: Progress | None = None,
 
 @contextmanager
 def _writing(writer):
-    """A Whoosh writer, cancelled (worker processes stopped, files closed) if the block fails."""
+    """A Whoosh writer, cancelled (files closed, worker processes ended) if the block fails."""
     try:
         yield writer
     except BaseException:
         with suppress(Exception):
             writer.cancel()
+        for task in getattr(writer, "tasks", []):  # MpWriter's cancel() never reaches its workers
+            with suppress(Exception):
+                task.terminate()
         raise
 
 

@@ -20,8 +20,9 @@ import fcntl
 import json
 import os
 import shutil
+import threading
 import time
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -178,7 +179,9 @@ class WriterLock:
 
     The kernel drops a flock when its holder dies, so a lock left by a killed
     process is never stale: the file stays, the lock does not, and the next
-    writer takes it. The pid in the file is only for the message."""
+    writer takes it. The pid in the file is only for the message. Processes the
+    writer forks (Whoosh workers) close their copy of the lock at once and exit
+    when the writer is gone (_after_fork_in_child)."""
 
     def __init__(self, index_dir: Path):
         self.path = index_dir / LOCK
@@ -202,9 +205,11 @@ class WriterLock:
                     raise Locked(f"another kb process is writing the index in {self.path.parent}{holder}",
                                  hint="wait for it, or pass --wait SECONDS") from None
                 time.sleep(0.05)
-        os.ftruncate(fd, 0)
-        os.write(fd, f"{os.getpid()} {time.strftime('%Y-%m-%dT%H:%M:%S')}\n".encode())
         self._fd = fd
+        _held_locks[fd] = os.getpid()
+        with suppress(OSError):  # the pid is only for messages; a full disk must not keep the lock
+            os.ftruncate(fd, 0)
+            os.write(fd, f"{os.getpid()} {time.strftime('%Y-%m-%dT%H:%M:%S')}\n".encode())
 
     @staticmethod
     def _holder(fd: int) -> str:
@@ -216,9 +221,35 @@ class WriterLock:
 
     def release(self) -> None:
         if self._fd is not None:
+            _held_locks.pop(self._fd, None)
             fcntl.flock(self._fd, fcntl.LOCK_UN)
             os.close(self._fd)
             self._fd = None
+
+
+_held_locks: dict[int, int] = {}  # lock fd → pid of the writer holding it
+
+
+def _after_fork_in_child() -> None:
+    """In a process a writer forks (Whoosh workers, procs > 1): drop the inherited lock, and
+    exit once the writer is gone, so a killed writer leaves neither a held lock nor orphans."""
+    if not _held_locks:
+        return
+    writers = set(_held_locks.values())
+    for fd in _held_locks:
+        with suppress(OSError):
+            os.close(fd)
+    _held_locks.clear()
+
+    def exit_with_writer() -> None:
+        while os.getppid() in writers:
+            time.sleep(0.2)
+        os._exit(1)
+
+    threading.Thread(target=exit_with_writer, name="kb-exit-with-writer", daemon=True).start()
+
+
+os.register_at_fork(after_in_child=_after_fork_in_child)
 
 
 @contextmanager

@@ -16,6 +16,7 @@ import shutil
 import subprocess
 import sys
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -92,6 +93,45 @@ def test_sigkill_at_random_moments_leaves_a_whole_index(corpora, tmp_path):
     assert result["trials"] == 20 + len(kill_rebuild.DIE_POINTS)
     assert result["failures"] == []
     assert result["orphans"] == 0
+
+
+def test_sigkill_of_a_rebuild_with_worker_processes_leaves_no_orphans(corpora, tmp_path):
+    """--procs 2: Whoosh workers exit with their killed writer (bench/kill_rebuild.py waits 2 s)."""
+    result = kill_rebuild.run(*corpora, tmp_path / "index", trials=2, seed=6, actions=("rebuild",),
+                              die_points=("add", "commit"), procs=2)
+    assert result["failures"] == [] and result["orphans"] == 0
+
+
+DIE_WITH_A_WORKER = """
+import multiprocessing, os, signal, sys, time
+from pathlib import Path
+from index.store import WriterLock
+WriterLock(Path(sys.argv[1])).acquire()
+worker = multiprocessing.get_context("fork").Process(target=time.sleep, args=(60,))
+worker.start()
+print(worker.pid, flush=True)
+os.kill(os.getpid(), signal.SIGKILL)
+"""
+
+
+def _gone(pid: int) -> bool:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().split()[2] == "Z"  # a zombie is gone too
+    except (FileNotFoundError, ProcessLookupError):
+        return True
+
+
+def test_a_killed_writers_worker_neither_keeps_the_lock_nor_outlives_it(tmp_path):
+    died = subprocess.run([sys.executable, "-c", DIE_WITH_A_WORKER, str(tmp_path)], cwd=ROOT,
+                          capture_output=True, text=True)
+    worker = int(died.stdout)
+    lock = store.WriterLock(tmp_path)
+    lock.acquire()  # Locked if the worker had kept the writer's lock
+    lock.release()
+    deadline = time.monotonic() + 10
+    while not _gone(worker) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert _gone(worker)
 
 
 def test_searches_from_another_process_never_fail_during_rebuilds(corpora, tmp_path):
