@@ -51,12 +51,14 @@ def fts5_build(records, db_path: Path, today) -> int:
         "PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF;"
         "CREATE VIRTUAL TABLE docs USING fts5(id UNINDEXED, level UNINDEXED, status UNINDEXED,"
         " region UNINDEXED, title, title_sub, scope, scope_sub, dept);"
-        "CREATE TABLE numbers(key TEXT, kind TEXT, docid INTEGER);")
+        "CREATE TABLE numbers(key TEXT, kind TEXT, docid INTEGER);"
+        "CREATE TABLE ids(id TEXT PRIMARY KEY, docid INTEGER) WITHOUT ROWID;")
     count = 0
     for record in records:
         count += 1
         db.execute("INSERT INTO docs(rowid, id, level, status, region, title, title_sub, scope, scope_sub, dept)"
                    " VALUES (?,?,?,?,?,?,?,?,?,?)", (count, *_fts_row(record, today)))
+        db.execute("INSERT OR REPLACE INTO ids VALUES (?, ?)", (record.id, count))
         parsed = numbers.try_parse(record.number)
         if parsed:
             db.executemany("INSERT INTO numbers VALUES (?,?,?)",
@@ -79,7 +81,7 @@ def _fts_row(record: Record, today) -> tuple:
 def fts5_update(db_path: Path, records, today) -> None:
     db = sqlite3.connect(db_path)
     for record in records:
-        rowid = db.execute("SELECT rowid FROM docs WHERE id = ?", (record.id,)).fetchone()[0]
+        rowid = db.execute("SELECT docid FROM ids WHERE id = ?", (record.id,)).fetchone()[0]
         db.execute("DELETE FROM docs WHERE rowid = ?", (rowid,))
         db.execute("INSERT INTO docs(rowid, id, level, status, region, title, title_sub, scope, scope_sub, dept)"
                    " VALUES (?,?,?,?,?,?,?,?,?,?)", (rowid, *_fts_row(record, today)))
