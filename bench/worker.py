@@ -1,6 +1,6 @@
 """One measured job in its own process, so peak RSS (ru_maxrss) is the job's own.
 
-    python -m bench.worker build --corpus DIR --out DIR [--procs 2]
+    python -m bench.worker build --corpus DIR --out DIR [--procs 2] [--limitmb 64]
     python -m bench.worker fts5 | stock | jieba --corpus DIR --out PATH
     python -m bench.worker clauses | fts5-clauses | stock-clauses --out PATH [--laws N]
 
@@ -36,7 +36,7 @@ def _articles(laws: int | None):
     return articles(_documents(laws))
 
 
-def run(kind: str, corpus: Path | None, out: Path, procs: int, laws: int | None) -> dict:
+def run(kind: str, corpus: Path | None, out: Path, procs: int, laws: int | None, limitmb: int | None = None) -> dict:
     from index.analysis import jieba_tokenizer
 
     today = dt.date.today()
@@ -50,6 +50,8 @@ def run(kind: str, corpus: Path | None, out: Path, procs: int, laws: int | None)
         from index.build import WriterSettings, rebuild
 
         settings = WriterSettings(procs=procs, multisegment=procs > 1)
+        if limitmb:
+            settings.limitmb = limitmb
         report = rebuild(corpus, out, settings=settings, today=today)
         result["docs"] = report.records
     elif kind == "fts5":
@@ -97,8 +99,9 @@ def main() -> None:
     parser.add_argument("--out", type=Path, required=True)
     parser.add_argument("--procs", type=int, default=1)
     parser.add_argument("--laws", type=int, default=0, help="only the first N law titles (0: all)")
+    parser.add_argument("--limitmb", type=int, default=0, help="Whoosh pool size for `build` (default: WriterSettings)")
     args = parser.parse_args()
-    print(json.dumps(run(args.kind, args.corpus, args.out, args.procs, args.laws or None)))
+    print(json.dumps(run(args.kind, args.corpus, args.out, args.procs, args.laws or None, args.limitmb or None)))
 
 
 if __name__ == "__main__":
