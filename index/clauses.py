@@ -142,9 +142,17 @@ class ClauseSearcher:
             filters.append(Term("latest", "1"))
         filt = And(filters) if filters else None
         result = self._run(text, text_query(parsed, CLAUSE_FIELDS), filt, limit, "text")
-        if result.total == 0 and len(parsed.terms) + len(parsed.phrases) > 1:
-            result = self._run(text, text_query(parsed, CLAUSE_FIELDS, require_all=False), filt, limit,
-                               "text-any")
+        if len(result.hits) < limit and len(parsed.terms) + len(parsed.phrases) > 1:
+            # Questions rarely have every word in one clause: clauses with all words come
+            # first, then those with any word, ranked by BM25F.
+            anywhere = self._run(text, text_query(parsed, CLAUSE_FIELDS, require_all=False), filt, limit,
+                                 "text-any")
+            seen = {(h.doc, h.path) for h in result.hits}
+            extra = [h for h in anywhere.hits if (h.doc, h.path) not in seen]
+            if extra:
+                result = ClauseResult(query=text, total=anywhere.total,
+                                      hits=(result.hits + extra)[:limit],
+                                      matched_as="text+any" if result.hits else "text-any")
         return result
 
     def _run(self, text, query, filt, limit, matched_as) -> ClauseResult:
