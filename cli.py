@@ -54,7 +54,7 @@ app.add_typer(watch_app, name="watch")
 JsonOpt = Annotated[bool, typer.Option("--json", help="Machine-readable JSON output.")]
 CsvOpt = Annotated[bool, typer.Option("--csv", help="CSV output with Chinese column headers.")]
 WaitOpt = Annotated[float, typer.Option("--wait", help="Seconds to wait for another writer's lock (exit 3 after).")]
-ProcsOpt = Annotated[int, typer.Option("--procs", min=1, max=16, help="Indexing processes; 2 helps only with an idle core (BENCHMARKS.md).")]
+ProcsOpt = Annotated[int, typer.Option("--procs", min=1, max=16, help="Indexing processes: 2 is faster only with an idle second core (BENCHMARKS.md).")]
 LevelOpt = Annotated[Optional[str], typer.Option("--level", help="national, industry, local, group, enterprise or metrology (or 国家标准 …).")]
 StatusOpt = Annotated[Optional[str], typer.Option("--status", help="current, upcoming, withdrawn, replaced (or 现行, 即将实施, 废止, 被代替).")]
 RegionOpt = Annotated[Optional[str], typer.Option("--region", help="Region code or name: 11, 北京.")]

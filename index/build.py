@@ -52,8 +52,9 @@ class BuildReport:
 class WriterSettings:
     """Whoosh writer settings, measured by bench/writer_settings.py (BENCHMARKS.md, "Writer
     settings"): one process with a 512 MB pool, which holds a 30,000-record build without
-    spilling sorted runs to disk, was fastest; `kb index rebuild --procs 2` splits the
-    indexing over two worker processes, one segment each, for a machine with an idle core."""
+    spilling sorted runs to disk, was fastest with one free core; with a second idle core,
+    two worker processes with one segment each were faster (`kb index rebuild --procs 2`).
+    One process also keeps the index layout, hence the order of equal-score hits, the same."""
 
     procs: int = 1
     limitmb: int = 512
@@ -204,20 +205,22 @@ def _meta(hashes: dict[str, str], today: dt.date, text_hashes: dict[str, str], c
     }
 
 
-def _open_for_update(index_dir: Path) -> store.Generation:
-    """The serving generation, after its segments opened and hold the documents meta.json counts:
-    an update copies its files, so a damaged one must be rebuilt instead."""
+def _open_for_update(index_dir: Path) -> tuple[store.Generation, dict[str, str]]:
+    """The serving generation and its record hashes, after its segments opened and hold the
+    documents meta.json counts, one hash each: an update copies its files and trusts its
+    hashes, so a damaged one must be rebuilt instead."""
     current = store.open_generation(index_dir)
     try:
         ix = whoosh_index.open_dir(str(current.path), indexname=RECORDS)
         with ix.reader() as reader:
             count = reader.doc_count()
+        hashes = current.record_hashes
     except Exception as exc:  # a damaged segment fails in many ways inside Whoosh
         raise IndexMissing(f"index generation {current.name} is damaged ({type(exc).__name__}: {exc})") from None
-    if count != current.meta.get("records"):
-        raise IndexMissing(f"index generation {current.name} holds {count} documents, "
-                           f"its {store.META} says {current.meta.get('records')}")
-    return current
+    if not count == current.meta.get("records") == len(hashes):
+        raise IndexMissing(f"index generation {current.name} holds {count} documents, its {store.META} "
+                           f"says {current.meta.get('records')}, with {len(hashes)} record hashes")
+    return current, hashes
 
 
 def _changed(records: dict[str, Record], hashes: dict[str, str], built: dict[str, str], meta: dict,
@@ -244,8 +247,7 @@ def update(corpus_dir: Path, index_dir: Path, progress: Progress | None = None,
     with _reported(index_dir, progress), store.writer_lock(index_dir, wait):
         records, errors = load_corpus(corpus_dir)
         report = BuildReport("update", records=len(records), corpus_errors=errors)
-        current = _open_for_update(index_dir)
-        old = current.record_hashes
+        current, old = _open_for_update(index_dir)
         hashes = {rid: record.content_hash() for rid, record in records.items()}
         changed = _changed(records, hashes, old, current.meta, today)
         deleted = [rid for rid in old if rid not in records]

@@ -275,6 +275,22 @@ def test_damaged_segment_is_reported_and_rebuild_recovers(index, corpus, damage)
     assert kb(index, corpus, "search", "标准").exit_code == 0
 
 
+@pytest.mark.parametrize("damage", ["delete", "truncate"])
+def test_damaged_record_hashes_make_update_refuse_and_rebuild_recover(index, corpus, damage):
+    hashes = store.open_generation(index).path / store.HASHES
+    if damage == "delete":
+        hashes.unlink()
+    else:
+        hashes.write_text(hashes.read_text(encoding="utf-8")[:100], encoding="utf-8")
+    updated = kb(index, corpus, "index", "update")  # would keep deleted records, or re-add every one
+    assert updated.exit_code == 4
+    assert updated.stderr.startswith(f"Error: index generation {hashes.parent.name} ")
+    assert "Hint: run `kb index rebuild`" in updated.stderr
+    assert kb(index, corpus, "search", "标准").exit_code == 0  # readers never read the hashes
+    assert kb(index, corpus, "index", "rebuild").exit_code == 0
+    assert kb(index, corpus, "index", "update").exit_code == 0
+
+
 def test_version_mismatch_exits_5_with_the_hint_to_rebuild(index, corpus):
     meta_path = store.open_generation(index).path / store.META
     meta = json.loads(meta_path.read_text(encoding="utf-8"))
