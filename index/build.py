@@ -50,14 +50,15 @@ class BuildReport:
 
 @dataclass
 class WriterSettings:
-    """Whoosh writer settings, measured by bench/writer_settings.py (BENCHMARKS.md, "Writer
-    settings"): one process with a 512 MB pool, which holds a 30,000-record build without
-    spilling sorted runs to disk, was fastest with one free core; with a second idle core,
-    two worker processes with one segment each were faster (`kb index rebuild --procs 2`).
+    """Whoosh writer settings (BENCHMARKS.md, "Writer settings" and the issue-7 targets).
+    One process: with two cores shared, Whoosh's pickling parent plus two workers lose to
+    one process; `kb index rebuild --procs 2` helps with an idle second core. A 64 MB pool
+    keeps a 300,000-record build under 1 GB (875 MB; 1,303 MB at 256) at the same speed
+    within noise (701 vs 727 docs/s); 512 MB was ~5 % faster at 30,000–50,000 records.
     One process also keeps the index layout, hence the order of equal-score hits, the same."""
 
     procs: int = 1
-    limitmb: int = 512
+    limitmb: int = 64
     multisegment: bool = True  # with procs > 1: keep one segment per worker; merging them costs more
     optimize: bool = False  # with multisegment: merge those segments after the commit
 
