@@ -151,8 +151,10 @@ def get(
 
     texts = list(number or []) + (read_number_list(from_file, column) if from_file else [])
     answers = lookup_numbers(ctx.obj.open_index(), texts, keep_going=from_file is not None)
-    if as_json or as_csv:
-        render.print_json(answers[0] if len(answers) == 1 and from_file is None else answers) if as_json else render.print_csv(answers, render.GET_COLUMNS)
+    if as_json:
+        render.print_json(answers[0] if len(answers) == 1 and from_file is None else answers)
+    elif as_csv:
+        render.print_csv(answers, render.GET_COLUMNS)
     else:
         for answer in answers:
             render.render_answer(answer)
@@ -287,11 +289,11 @@ def crawl_(
 
     from crawlers.crawl import crawl
     from kb.changes import record_changes
-
     with closing(render.Progress(as_json, f"抓取 {source}")) as progress:  # JSON lines, or a bar
         report = crawl(source, query, since=since, max_pages=max_pages, resume=resume, base_url=base_url,
                        corpus_dir=ctx.obj.corpus_dir, progress=progress, record_changes=record_changes)
-    None if as_json else render.render_crawl(report.summary())  # --json: the "done" line is the summary
+    if not as_json:  # with --json the "done" line is the summary
+        render.render_crawl(report.summary())
     if report.failed:
         raise typer.Exit(1)
 
