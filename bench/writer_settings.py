@@ -51,9 +51,11 @@ YEAR = re.compile(r"-(\d{4})$")
 QUERIES = ("水稻", "安全技术规范", "检验检测", "计量器具", "食品 标签", "GB/T 1.1", "DB23/T 2419-2026",
            "电线电缆", "土壤 污染", "生产许可")
 SETTINGS = {
+    "procs=1 limitmb=64": WriterSettings(procs=1, limitmb=64),
     "procs=1 limitmb=128": WriterSettings(procs=1, limitmb=128),
     "procs=1 limitmb=256": WriterSettings(procs=1, limitmb=256),
     "procs=1 limitmb=512": WriterSettings(procs=1, limitmb=512),
+    "procs=1 limitmb=1024": WriterSettings(procs=1, limitmb=1024),
     "procs=2 limitmb=256": WriterSettings(procs=2, limitmb=256, multisegment=False),
     "procs=2 limitmb=256 multisegment": WriterSettings(procs=2, limitmb=256, multisegment=True),
     "procs=2 limitmb=512 multisegment": WriterSettings(procs=2, limitmb=512, multisegment=True),
