@@ -13,7 +13,7 @@ def open_index(index_dir: Path, corpus_dir: Path, auto_build: bool = True,
                progress: Progress | None = None) -> KnowledgeIndex:
     """The serving generation; when there is none yet and auto_build is on, build it first."""
     if store.current_name(index_dir) is None and auto_build:
-        rebuild(corpus_dir, index_dir, progress=progress, wait=60)
+        rebuild(corpus_dir, index_dir, progress=progress, wait=60, if_missing=True)
     try:
         return KnowledgeIndex.open(index_dir)
     except IndexMissing:

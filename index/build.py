@@ -143,13 +143,16 @@ def _reported(index_dir: Path, progress: Progress | None):
 
 def rebuild(corpus_dir: Path, index_dir: Path, progress: Progress | None = None,
             wait: float = 0.0, settings: WriterSettings | None = None,
-            today: dt.date | None = None) -> BuildReport:
-    """Build a complete new generation and switch to it."""
+            today: dt.date | None = None, if_missing: bool = False) -> BuildReport:
+    """Build a complete new generation and switch to it. With `if_missing`, do nothing when
+    a generation already serves once the lock is held (another first use built it)."""
     started = time.monotonic()
     settings = settings or WriterSettings()
     today = today or dt.date.today()
     jieba_tokenizer()  # load once, before any worker process forks
     with _reported(index_dir, progress), store.writer_lock(index_dir, wait):
+        if if_missing and store.current_name(index_dir) is not None:
+            return BuildReport("rebuild", generation=store.current_name(index_dir))
         save_vocabulary(index_dir)  # readers cut queries with it, without loading jieba (index.analysis)
         records, errors = load_corpus(corpus_dir)
         report = BuildReport("rebuild", records=len(records), added=len(records), corpus_errors=errors)

@@ -419,3 +419,14 @@ def test_update_on_a_new_day_reindexes_only_records_whose_status_changed(corpus,
     assert sorted(h.id for h in kb_.search(dated[0], status="current").hits) == [dated[0]]
     assert kb_.search(dated[0], status="upcoming").hits == []
     kb_.close()
+
+
+def test_first_use_builds_once_when_another_first_use_won_the_lock(tmp_path):
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    shutil.copy(Path(__file__).resolve().parents[1] / "corpus" / STANDARDS_FILE, corpus / STANDARDS_FILE)
+    index_dir = tmp_path / "index"
+    first = build.rebuild(corpus, index_dir)
+    again = build.rebuild(corpus, index_dir, if_missing=True)
+    assert again.generation == first.generation and again.records == 0
+    assert store.current_name(index_dir) == first.generation
