@@ -83,22 +83,9 @@ def main_options(
 
 
 def _filters(level, status, region) -> dict:
-    from kb.vocab import LEVEL_WORDS, LEVELS, STATUS_WORDS, STATUSES, normalize_region
+    from kb.vocab import search_filters
 
-    def pick(value, allowed, words, name):
-        if value is None:
-            return None
-        code = value if value in allowed else words.get(value)
-        if code is None:
-            raise BadInput(f"unknown {name} {value!r}: use one of {', '.join(allowed)}")
-        return code
-
-    try:
-        region_code = normalize_region(region)[:2] if region else None
-    except ValueError as exc:
-        raise BadInput(str(exc)) from None
-    return {"level": pick(level, LEVELS, LEVEL_WORDS, "level"),
-            "status": pick(status, STATUSES, STATUS_WORDS, "status"), "region": region_code}
+    return search_filters(level, status, region)
 
 
 # -- commands ----------------------------------------------------------------------
@@ -433,6 +420,35 @@ def policy_gaps_(
     report = policy_gaps(ctx.obj.open_index(), load_policy(doc, ctx.obj.corpus_dir))
     written = [write_policy_xlsx(report, xlsx)] if xlsx else []
     render.print_json(report) if as_json else render.render_policy_gaps(report, written)
+
+
+# -- servers ------------------------------------------------------------------------------
+
+@app.command("mcp")
+def mcp_(ctx: typer.Context):
+    """Serve the knowledge base to AI assistants as MCP tools over stdio (README: "MCP server").
+
+    Example: kb mcp   (an MCP client starts it; see README for the client configuration)
+    """
+    from apps.mcp_server import serve_stdio
+
+    serve_stdio(ctx.obj.index_dir, ctx.obj.corpus_dir)
+
+
+@app.command()
+def serve(
+    ctx: typer.Context,
+    host: Annotated[str, typer.Option("--host", help="Address to listen on (default: this machine only).")] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", min=1, max=65535, help="Port to listen on.")] = 8000,
+):
+    """Run the local web app (in Chinese) and its JSON API (/api) until Ctrl-C.
+
+    Example: kb serve --port 8000, then open http://127.0.0.1:8000/
+    """
+    from apps.web.app import serve as serve_web
+
+    serve_web(ctx.obj.index_dir, ctx.obj.corpus_dir, host=host, port=port,
+              announce=lambda url: render.err().print(f"标准知识库：{url} （Ctrl-C 停止）"))
 
 
 # -- index lifecycle -------------------------------------------------------------------

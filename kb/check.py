@@ -54,8 +54,6 @@ def parse_fail_on(text: str | None) -> list[str]:
 
 def read_document(path: Path) -> str:
     """The text of a document: TXT/MD as is, HTML/PDF/DOCX through kb.texts.readers."""
-    from kb.texts import readers
-
     if not path.exists():
         raise BadInput(f"{path}: no such file")
     if path.is_dir():
@@ -64,10 +62,18 @@ def read_document(path: Path) -> str:
         body = path.read_bytes()
     except OSError as exc:
         raise ParseError(f"cannot read {path}: {exc.strerror}") from None
-    fmt = readers.format_of(path.name)
+    return document_text(body, str(path))
+
+
+def document_text(body: bytes, name: str) -> str:
+    """The text of a document's bytes, its format told by `name`: TXT/MD as is, HTML/PDF/DOCX
+    through kb.texts.readers (the title first when the reader found one outside the text)."""
+    from kb.texts import readers
+
+    fmt = readers.format_of(name)
     if fmt in ("text", "markdown"):
-        return readers.decode(body, str(path))
-    result = readers.read_bytes(body, str(path), fmt)
+        return readers.decode(body, name)
+    result = readers.read_bytes(body, name, fmt)
     title = result.title.strip()
     if title and not result.text.startswith(title):
         return f"{title}\n{result.text}"
@@ -155,19 +161,25 @@ def check_files(paths: list[Path], index: NumberIndex, fail_on: str | None = Non
     Returns {"files", "fail_on", "failed", "counts", "citations"}; each citation has file,
     line, found, number, status, status_label, in_kb, resolved, title, replaced_by, latest,
     note and failed."""
-    wanted = parse_fail_on(fail_on)
+    parse_fail_on(fail_on)
     if not paths:
         raise BadInput("give at least one document to check")
-    texts = [(path, read_document(path)) for path in paths]
+    return check_texts([(str(path), read_document(path)) for path in paths], index, fail_on, today)
+
+
+def check_texts(named_texts: list[tuple[str, str]], index: NumberIndex, fail_on: str | None = None,
+                today: dt.date | None = None) -> dict:
+    """check_files for texts already read: (name, text) pairs; the same report, `file` being the name."""
+    wanted = parse_fail_on(fail_on)
     resolver = _Resolver(index)
     citations = []
-    for path, text in texts:
+    for name, text in named_texts:
         for item in check_text(text, index, today, resolver):
-            citations.append({"file": str(path), **item, "failed": failing(item, wanted)})
+            citations.append({"file": name, **item, "failed": failing(item, wanted)})
     counts: dict[str, int] = {status: 0 for status in (*STATUS_LABELS, "missing")}
     for item in citations:
         counts[item["status"]] += 1
         counts["missing"] += not item["in_kb"]
-    return {"files": [str(p) for p in paths], "fail_on": wanted,
+    return {"files": [name for name, _ in named_texts], "fail_on": wanted,
             "failed": any(item["failed"] for item in citations),
             "counts": {k: v for k, v in counts.items() if v}, "citations": citations}

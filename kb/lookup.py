@@ -16,6 +16,7 @@ from typing import Iterable, Protocol
 from kb import numbers
 from kb.errors import BadInput, KbError, NotFound
 from kb.records import Record
+from kb.vocab import STATUS_LABELS
 
 _STATUS_RANK = {"current": 0, "upcoming": 1, "unknown": 2, "replaced": 3, "withdrawn": 4}
 
@@ -134,3 +135,37 @@ def lookup_numbers(index: NumberIndex, texts: list[str], today: dt.date | None =
         except KbError as exc:
             answers.append({"query": text, "error": str(exc)})
     return answers
+
+
+def _chain_entry(index: NumberIndex, number: str, today: dt.date | None) -> tuple[dict, Record | None]:
+    try:
+        found = [r for r in index.lookup(number) if r.number == numbers.parse(number).canonical]
+    except KbError:
+        found = []
+    if not found:
+        return {"number": number, "title": "", "status": "", "status_label": "未收录", "in_kb": False}, None
+    record = found[0]
+    status = record.status_on(today)
+    return {"number": record.number, "title": record.title, "status": status,
+            "status_label": STATUS_LABELS[status], "in_kb": True}, record
+
+
+def replacement_chain(index: NumberIndex, record: Record, today: dt.date | None = None,
+                      limit: int = 20) -> dict:
+    """The editions before and after `record`, followed through `replaces` and `replaced_by`:
+    {"earlier": [nearest first …], "later": [next first …]}; a number the knowledge base lacks
+    ends its branch with in_kb false."""
+    def follow(start: Record, link: str) -> list[dict]:
+        chain, seen, queue = [], {start.number}, list(getattr(start, link))
+        while queue and len(chain) < limit:
+            number = queue.pop(0)
+            if number in seen:
+                continue
+            seen.add(number)
+            entry, found = _chain_entry(index, number, today)
+            chain.append(entry)
+            if found is not None:
+                queue.extend(getattr(found, link))
+        return chain
+
+    return {"earlier": follow(record, "replaces"), "later": follow(record, "replaced_by")}

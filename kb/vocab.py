@@ -199,3 +199,26 @@ def normalize_region(value: str) -> str:
     if value in REGION_ABBREVIATIONS:
         return REGION_ABBREVIATIONS[value]
     raise ValueError(f"unknown region {value!r}: use a GB/T 2260 code such as 11 or a name such as 北京")
+
+
+# -- search filters --------------------------------------------------------------
+
+def search_filters(level: str | None = None, status: str | None = None, region: str | None = None) -> dict:
+    """--level/--status/--region as the user gave them (national or 国家标准, 11 or 北京) →
+    the codes the index filters on; BadInput for a word that is none of them."""
+    from kb.errors import BadInput
+
+    def pick(value, allowed, words, name):
+        if value is None or value == "":
+            return None
+        code = value if value in allowed else words.get(value)
+        if code is None:
+            raise BadInput(f"unknown {name} {value!r}: use one of {', '.join(allowed)}")
+        return code
+
+    try:
+        region_code = normalize_region(region)[:2] if region else None
+    except ValueError as exc:
+        raise BadInput(str(exc)) from None
+    return {"level": pick(level, LEVELS, LEVEL_WORDS, "level"),
+            "status": pick(status, STATUSES, STATUS_WORDS, "status"), "region": region_code}
