@@ -425,13 +425,15 @@ def policy_gaps_(
 # -- servers ------------------------------------------------------------------------------
 
 @app.command("mcp")
-def mcp_(ctx: typer.Context):
+def mcp_(ctx: typer.Context, as_json: Annotated[bool, typer.Option("--json", help="Print the tools (name, description, JSON schema of the arguments) as JSON and exit.")] = False):
     """Serve the knowledge base to AI assistants as MCP tools over stdio (README: "MCP server").
 
-    Example: kb mcp   (an MCP client starts it; see README for the client configuration)
+    Example: kb mcp   (an MCP client starts it; see README for the client configuration); kb mcp --json
     """
-    from apps.mcp_server import serve_stdio
+    from apps.mcp_server import list_tools, serve_stdio
 
+    if as_json:
+        return render.print_json(list_tools())
     serve_stdio(ctx.obj.index_dir, ctx.obj.corpus_dir)
 
 
@@ -439,7 +441,8 @@ def mcp_(ctx: typer.Context):
 def serve(
     ctx: typer.Context,
     host: Annotated[str, typer.Option("--host", help="Address to listen on (default: this machine only).")] = "127.0.0.1",
-    port: Annotated[int, typer.Option("--port", min=1, max=65535, help="Port to listen on.")] = 8000,
+    port: Annotated[int, typer.Option("--port", min=0, max=65535, help="Port to listen on (0: any free port).")] = 8000,
+    as_json: Annotated[bool, typer.Option("--json", help='Announce the address as one JSON line {"event": "listening", "url"} on stdout.')] = False,
 ):
     """Run the local web app (in Chinese) and its JSON API (/api) until Ctrl-C.
 
@@ -447,8 +450,13 @@ def serve(
     """
     from apps.web.app import serve as serve_web
 
-    serve_web(ctx.obj.index_dir, ctx.obj.corpus_dir, host=host, port=port,
-              announce=lambda url: render.err().print(f"标准知识库：{url} （Ctrl-C 停止）"))
+    def announce(url: str) -> None:
+        if as_json:
+            render.print_json_line({"event": "listening", "url": url})
+        else:
+            render.err().print(f"标准知识库：{url} （Ctrl-C 停止）")
+
+    serve_web(ctx.obj.index_dir, ctx.obj.corpus_dir, host=host, port=port, announce=announce)
 
 
 # -- index lifecycle -------------------------------------------------------------------

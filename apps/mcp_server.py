@@ -197,6 +197,15 @@ def build_server(kb: KnowledgeBase):
     return server
 
 
+def list_tools() -> list[dict]:
+    """The tools as a client lists them: name, description, inputSchema."""
+    import anyio
+
+    server = build_server(KnowledgeBase(Path("."), Path(".")))  # nothing is opened to list
+    tools = anyio.run(server.list_tools)
+    return [{"name": t.name, "description": t.description, "inputSchema": t.input_schema} for t in tools]
+
+
 def serve_stdio(index_dir: Path, corpus_dir: Path) -> None:
     """Run the MCP server on stdin/stdout until the client closes it."""
     build_server(KnowledgeBase(index_dir, corpus_dir)).run("stdio")
