@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import socket
+import sys
 from pathlib import Path
 
 import pytest
@@ -10,6 +11,14 @@ ROOT = Path(__file__).resolve().parents[1]
 SHARED = (ROOT / ".." / "shared").resolve()
 ANNOUNCEMENTS = SHARED / "records" / "announcements"
 PAGES = SHARED / "pages"
+
+
+
+def kb_command() -> list[str]:
+    """The `kb` of this venv, as a command line for subprocesses."""
+    script = Path(sys.executable).with_name("kb")
+    return [str(script)] if script.exists() else [sys.executable, "-c", "from cli import main; main()"]
+
 
 _real_connect = socket.socket.connect
 

@@ -5,21 +5,14 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
-from pathlib import Path
 
 import anyio
 import pytest
 
-from tests.conftest import ROOT
+from tests.conftest import ROOT, kb_command
 
 TOOLS = {"search_standards", "get_standard", "check_citations", "cover", "coverage_gaps", "policy_gaps",
          "get_clause", "outline", "search_clauses", "changes"}
-
-
-def kb_command() -> list[str]:
-    script = Path(sys.executable).with_name("kb")
-    return [str(script)] if script.exists() else [sys.executable, "-c", "from cli import main; main()"]
 
 
 @pytest.fixture(scope="module")

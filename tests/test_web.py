@@ -14,14 +14,13 @@ import os
 import shutil
 import socket
 import subprocess
-import sys
 import time
 import urllib.parse
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import ROOT
+from tests.conftest import ROOT, kb_command
 
 CHROMIUM = shutil.which("chromium")
 CHROMEDRIVER = shutil.which("chromedriver")
@@ -31,11 +30,6 @@ pytestmark = pytest.mark.skipif(not (CHROMIUM and CHROMEDRIVER),
 HOSTILE_NUMBER = "DB11/T 9901-2026"
 HOSTILE_TITLE = '<script>window.pwned=1</script>水稻<img src=x onerror="window.pwned=2">种植规程'
 NOTDEF = "\u0378\u0379"  # unassigned code points: every font draws them as its missing-glyph box
-
-
-def kb_command() -> list[str]:
-    script = Path(sys.executable).with_name("kb")
-    return [str(script)] if script.exists() else [sys.executable, "-c", "from cli import main; main()"]
 
 
 def synthetic_hostile_record():
@@ -378,6 +372,8 @@ def test_unknown_routes_and_bad_arguments_get_one_clear_message(site):
     assert status == 400 and json.loads(body)["error"] == "unknown level 'planetary': use one of national, industry, local, group, enterprise, metrology"
     status, _, body = request(url, path="/api/standard?number=GB%2099999-2099")
     assert status == 404 and "not in the knowledge base" in json.loads(body)["error"]
+    status, _, body = request(url, path="/api/search?q=水稻&bogus=<b>1</b>")
+    assert status == 400 and json.loads(body)["error"] == ("未知参数 'bogus'（可用：q, level, status, region, year, limit）")
     status, _, body = request(url, path="/api/gaps/../../etc/passwd")
     assert status == 404
     status, _, body = request(url, path="/api/health")

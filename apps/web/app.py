@@ -169,8 +169,13 @@ def create_app(kb: KnowledgeBase) -> Starlette:
         return templates.TemplateResponse(request, name, {"result": result, "error": error, **context},
                                           status_code=status)
 
-    def api(answer: Callable[[], object]) -> Response:
+    def api(answer: Callable[[], object], request: Request | None = None, allowed: str = "") -> Response:
+        """answer() as JSON; a KbError, or a query parameter not in `allowed`, as {"error", "exit_code"}."""
         try:
+            if request is not None:
+                unknown = sorted(set(request.query_params) - set(allowed.split()))
+                if unknown:
+                    raise BadInput(f"未知参数 {', '.join(repr(u[:40]) for u in unknown[:5])}（可用：{', '.join(allowed.split()) or '无'}）")
             return JsonAnswer(answer())
         except KbError as exc:
             return api_error(exc)
@@ -280,54 +285,58 @@ def create_app(kb: KnowledgeBase) -> Starlette:
         return api(lambda: kb.search(_param(request, "q"), level=_param(request, "level"),
                                      status=_param(request, "status"), region=_param(request, "region"),
                                      year=_int(_param(request, "year"), "year"),
-                                     limit=_int(_param(request, "limit"), "limit") or 10))
+                                     limit=_int(_param(request, "limit"), "limit") or 10),
+                   request, "q level status region year limit")
 
     def api_clauses(request: Request):
         return api(lambda: kb.search_clauses(_param(request, "q"), doc=_param(request, "doc"),
                                              doc_kind=_param(request, "kind"),
-                                             limit=_int(_param(request, "limit"), "limit") or 10))
+                                             limit=_int(_param(request, "limit"), "limit") or 10),
+                   request, "q doc kind limit")
 
     def api_standard(request: Request):
-        return api(lambda: kb.get_standard(_param(request, "number")))
+        return api(lambda: kb.get_standard(_param(request, "number")), request, "number")
 
     async def api_check(request: Request):
-        if request.method == "GET":
-            text, upload, fail_on = _param(request, "text", ""), None, _param(request, "fail_on")
-        else:
+        text, upload, fail_on = _param(request, "text", ""), None, _param(request, "fail_on")
+        if request.method == "POST":
             text, upload, fail_on = await _check_form(request)
 
         def answer():
-            if upload is not None and upload[1]:
+            if upload is not None:
                 return kb.check_document(upload[1], upload[0], fail_on=fail_on)
             return kb.check_text(text, fail_on=fail_on)
-        return await _in_thread(lambda: api(answer))
+        return await _in_thread(lambda: api(answer, request, "text fail_on"))
 
     def api_cover(request: Request):
         return api(lambda: kb.cover(_param(request, "q"), region=_param(request, "region"),
-                                    include_withdrawn=_param(request, "include_withdrawn") in ("1", "true")))
+                                    include_withdrawn=_param(request, "include_withdrawn") in ("1", "true")),
+                   request, "q region include_withdrawn")
 
     def api_gaps(request: Request):
-        return api(lambda: kb.gaps(**gap_args(request)))
+        return api(lambda: kb.gaps(**gap_args(request)), request, "by level region max_age")
 
     def api_policy(request: Request):
-        return api(lambda: kb.policy_gaps(doc=_param(request, "doc")))
+        return api(lambda: kb.policy_gaps(doc=_param(request, "doc")), request, "doc")
 
     def api_clause(request: Request):
-        return api(lambda: kb.clause(_param(request, "doc"), _param(request, "path")))
+        return api(lambda: kb.clause(_param(request, "doc"), _param(request, "path")), request, "doc path")
 
     def api_outline(request: Request):
-        return api(lambda: kb.outline(_param(request, "doc"), _int(_param(request, "depth"), "depth")))
+        return api(lambda: kb.outline(_param(request, "doc"), _int(_param(request, "depth"), "depth")),
+                   request, "doc depth")
 
     def api_changes(request: Request):
         return api(lambda: kb.changes(since=_param(request, "since"), level=_param(request, "level"),
                                       status=_param(request, "status"), region=_param(request, "region"),
-                                      kinds=request.query_params.getlist("kind")))
+                                      kinds=request.query_params.getlist("kind")),
+                   request, "since level status region kind")
 
     def api_documents(request: Request):
-        return api(kb.documents)
+        return api(kb.documents, request, "")
 
     def api_health(request: Request):
-        return api(lambda: {"ok": True, "generation": kb.generation()})
+        return api(lambda: {"ok": True, "generation": kb.generation()}, request, "")
 
     routes = [
         Route("/", search_page), Route("/clauses", clauses_page), Route("/standard", standard_page),
