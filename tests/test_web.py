@@ -314,7 +314,7 @@ def test_a_1gb_upload_is_refused_before_it_is_read(site):
     url, _, _ = site
     parts = urllib.parse.urlsplit(url)
     with socket.create_connection((parts.hostname, parts.port), timeout=30) as conn:
-        conn.sendall(b"POST /api/check HTTP/1.1\r\nHost: x\r\nContent-Type: multipart/form-data; boundary=b\r\n"
+        conn.sendall(b"POST /api/check HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: multipart/form-data; boundary=b\r\n"
                      b"Content-Length: 1073741824\r\n\r\n" + b"x" * 65536)
         reply = b""
         while b"\r\n\r\n" not in reply or not reply.rstrip().endswith(b"}"):
@@ -331,7 +331,7 @@ def test_a_chunked_upload_past_the_cap_is_cut_off(site):
     url, _, _ = site
     parts = urllib.parse.urlsplit(url)
     with socket.create_connection((parts.hostname, parts.port), timeout=30) as conn:
-        conn.sendall(b"POST /check HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\n"
+        conn.sendall(b"POST /check HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/x-www-form-urlencoded\r\n"
                      b"Transfer-Encoding: chunked\r\n\r\n")
         chunk = b"text=" + b"GB/T 1.1-2020 " * 4096
         reply = b""
@@ -376,6 +376,8 @@ def test_unknown_routes_and_bad_arguments_get_one_clear_message(site):
     assert status == 400 and json.loads(body)["error"] == ("未知参数 'bogus'（可用：q, level, status, region, year, limit）")
     status, _, body = request(url, path="/api/gaps/../../etc/passwd")
     assert status == 404
+    status, _, body = request(url, path="/api/health", headers={"Host": "attacker.example"})
+    assert status == 400  # a loopback server answers only its own names (no DNS rebinding)
     status, _, body = request(url, path="/api/health")
     assert status == 200 and json.loads(body)["ok"] is True  # still serving after all of the above
 

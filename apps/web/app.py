@@ -149,7 +149,12 @@ def _float(value: str | None, name: str, default: float) -> float:
         raise BadInput(f"{name} 须为数字，收到 {value[:20]!r}") from None
 
 
-def create_app(kb: KnowledgeBase) -> Starlette:
+LOOPBACK_NAMES = ["127.0.0.1", "localhost", "::1", "[::1]"]
+
+
+def create_app(kb: KnowledgeBase, allowed_hosts: list[str] | None = None) -> Starlette:
+    """The app over `kb`. `allowed_hosts`: the Host names it answers (None: any); a server on
+    loopback answers only its own names, so a web page elsewhere cannot reach it by DNS rebinding."""
     templates = Jinja2Templates(directory=str(HERE / "templates"))
     env = templates.env
     env.filters["snippet"] = snippet
@@ -365,7 +370,11 @@ def create_app(kb: KnowledgeBase) -> Starlette:
         return HTMLResponse(f"<!doctype html><meta charset=utf-8><p>{escape(message)}</p>", status_code=500)
 
     app = Starlette(routes=routes, exception_handlers={404: not_found, 405: not_found, Exception: crashed})
-    app.add_middleware(BodyLimit)
+    if allowed_hosts:
+        from starlette.middleware.trustedhost import TrustedHostMiddleware
+
+        app.add_middleware(TrustedHostMiddleware, allowed_hosts=allowed_hosts)
+    app.add_middleware(BodyLimit)  # outermost: a body over the cap is refused before anything else
     return app
 
 
@@ -411,7 +420,8 @@ def serve(index_dir: Path, corpus_dir: Path, host: str = "127.0.0.1", port: int 
         sock.bind((host, port))
     except OSError as exc:
         raise BadInput(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
-    config = uvicorn.Config(create_app(kb), log_level=log_level,
+    loopback = host in LOOPBACK_NAMES or host.startswith("127.")
+    config = uvicorn.Config(create_app(kb, LOOPBACK_NAMES + [host] if loopback else None), log_level=log_level,
                             h11_max_incomplete_event_size=2 * 1024 * 1024,  # a long query reaches the app's clear refusal
                             limit_concurrency=64, timeout_keep_alive=5)
     announce(f"http://{'[' + host + ']' if ':' in host else host}:{sock.getsockname()[1]}/")
