@@ -402,3 +402,22 @@ def test_a_rebuild_is_served_without_a_restart(site):
     status, _, body = request(url, path="/api/search?q=" + urllib.parse.quote("磁悬浮列车"))
     assert status == 200 and [h["number"] for h in json.loads(body)["hits"]] == ["DB11/T 9902-2026"]
     assert json.loads(request(url, path="/api/health")[2])["generation"] != before
+
+
+def test_clause_search_outline_and_policy_pages(site, library):
+    import re
+
+    url, _, _ = site
+    status, _, page = request(url, path="/clauses?q=计量器具")
+    expected = library.search_clauses("计量器具", limit=20)
+    assert status == 200 and f"共 <b>{expected['total']}</b> 个条款" in page
+    first = re.search(r'<a href="(/clause\?[^"]+)">', page).group(1).replace("&amp;", "&")
+    status, _, clause = request(url, path=first)
+    hit = expected["hits"][0]
+    assert status == 200 and f"{hit['path']}" in clause and hit["doc_title"] in clause
+    status, _, outline = request(url, path="/outline?doc=计量法")
+    assert status == 200 and "第一章" in outline and "/clause?doc=law" in outline
+    status, _, policy = request(url, path="/policy-gaps?doc=质量强国首善之区建设意见")
+    counts = library.policy_gaps(doc="质量强国首善之区建设意见")["counts"]
+    assert status == 200 and f"缺口 <b>{counts['gaps']}</b> 个" in policy
+    assert policy.count('class="area gap"') >= counts["gaps"]

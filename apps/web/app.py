@@ -131,22 +131,14 @@ def _param(request: Request, name: str, default: str | None = None) -> str | Non
     return default if value in (None, "") else value
 
 
-def _int(value: str | None, name: str) -> int | None:
-    if value in (None, ""):
-        return None
-    try:
-        return int(value)
-    except ValueError:
-        raise BadInput(f"{name} 须为整数，收到 {value[:20]!r}") from None
-
-
-def _float(value: str | None, name: str, default: float) -> float:
+def _number(value: str | None, name: str, kind=int, default=None):
+    """A query parameter as an int (or float); `default` when absent; BadInput when not a number."""
     if value in (None, ""):
         return default
     try:
-        return float(value)
+        return kind(value)
     except ValueError:
-        raise BadInput(f"{name} 须为数字，收到 {value[:20]!r}") from None
+        raise BadInput(f"{name} 须为{'整数' if kind is int else '数字'}，收到 {value[:20]!r}") from None
 
 
 LOOPBACK_NAMES = ["127.0.0.1", "localhost", "::1", "[::1]"]
@@ -194,7 +186,7 @@ def create_app(kb: KnowledgeBase, allowed_hosts: list[str] | None = None) -> Sta
         q = _param(request, "q")
         args = dict(level=_param(request, "level"), status=_param(request, "status"),
                     region=_param(request, "region"), year=_param(request, "year"))
-        answer = (lambda: kb.search(q, limit=20, **{**args, "year": _int(args["year"], "year")})) if q else nothing
+        answer = (lambda: kb.search(q, limit=20, **{**args, "year": _number(args["year"], "year")})) if q else nothing
         return page(request, "search.html", answer, q=q or "", args=args)
 
     def clauses_page(request: Request):
@@ -224,7 +216,7 @@ def create_app(kb: KnowledgeBase, allowed_hosts: list[str] | None = None) -> Sta
 
     def gap_args(request: Request) -> dict:
         return dict(by=_param(request, "by", "ccs"), level=_param(request, "level"), region=_param(request, "region"),
-                    max_age=_float(_param(request, "max_age"), "max_age", 5))
+                    max_age=_number(_param(request, "max_age"), "max_age", float, 5))
 
     def gaps_page(request: Request):
         from kb.reports import bar_chart, gap_sheets
@@ -289,14 +281,14 @@ def create_app(kb: KnowledgeBase, allowed_hosts: list[str] | None = None) -> Sta
     def api_search(request: Request):
         return api(lambda: kb.search(_param(request, "q"), level=_param(request, "level"),
                                      status=_param(request, "status"), region=_param(request, "region"),
-                                     year=_int(_param(request, "year"), "year"),
-                                     limit=_int(_param(request, "limit"), "limit") or 10),
+                                     year=_number(_param(request, "year"), "year"),
+                                     limit=_number(_param(request, "limit"), "limit") or 10),
                    request, "q level status region year limit")
 
     def api_clauses(request: Request):
         return api(lambda: kb.search_clauses(_param(request, "q"), doc=_param(request, "doc"),
                                              doc_kind=_param(request, "kind"),
-                                             limit=_int(_param(request, "limit"), "limit") or 10),
+                                             limit=_number(_param(request, "limit"), "limit") or 10),
                    request, "q doc kind limit")
 
     def api_standard(request: Request):
@@ -328,7 +320,7 @@ def create_app(kb: KnowledgeBase, allowed_hosts: list[str] | None = None) -> Sta
         return api(lambda: kb.clause(_param(request, "doc"), _param(request, "path")), request, "doc path")
 
     def api_outline(request: Request):
-        return api(lambda: kb.outline(_param(request, "doc"), _int(_param(request, "depth"), "depth")),
+        return api(lambda: kb.outline(_param(request, "doc"), _number(_param(request, "depth"), "depth")),
                    request, "doc depth")
 
     def api_changes(request: Request):
@@ -418,6 +410,7 @@ def serve(index_dir: Path, corpus_dir: Path, host: str = "127.0.0.1", port: int 
         sock = socket.socket(family, socket.SOCK_STREAM)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.bind((host, port))
+        sock.listen(128)  # connections wait in the backlog from the moment the address is announced
     except OSError as exc:
         raise BadInput(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
     loopback = host in LOOPBACK_NAMES or host.startswith("127.")
