@@ -421,3 +421,17 @@ def test_clause_search_outline_and_policy_pages(site, library):
     counts = library.policy_gaps(doc="质量强国首善之区建设意见")["counts"]
     assert status == 200 and f"缺口 <b>{counts['gaps']}</b> 个" in policy
     assert policy.count('class="area gap"') >= counts["gaps"]
+
+
+def test_check_an_uploaded_file_and_the_policy_page(site, browser, shots, tmp_path):
+    url, _, _ = site
+    document = tmp_path / "synthetic_技术要求.md"
+    document.write_text("# 技术要求\n\n1 范围\n\n检验按 YS/T 43-2011 执行。\n", encoding="utf-8")
+    browser.get(url + "/check")
+    by_id(browser, "check-file").send_keys(str(document))
+    by_id(browser, "check-submit").click()
+    rows = [[td.text for td in tr.find_elements("css selector", "td")] for tr in css(browser, "#citations tbody tr")]
+    assert [(r[0], r[2], r[3], r[5]) for r in rows] == [("5", "YS/T 43-2011", "被代替", "YS/T 43-2026")]
+    browser.get(url + "/policy-gaps?doc=" + urllib.parse.quote("质量强国首善之区建设意见"))
+    assert "缺口" in by_id(browser, "summary").text and css(browser, "#policy-clauses tbody tr")
+    shoot(browser, shots, "policy-gaps")
