@@ -24,16 +24,42 @@ INSTRUCTIONS = (
     "policies around them. Standard numbers may be given in any spelling (db23t2419-2019, ＧＢ／Ｔ １.１—２０２０)."
 )
 
-Query = Annotated[str, Field(description="检索词或标准号 / words, a \"quoted phrase\" or a standard number",
-                             max_length=MAX_QUERY_CHARS)]
-Level = Annotated[Optional[Literal["national", "industry", "local", "group", "enterprise", "metrology"]],
-                  Field(description="层级 / level")]
-Status = Annotated[Optional[Literal["current", "upcoming", "withdrawn", "replaced", "unknown"]],
-                   Field(description="状态 / status: current 现行, upcoming 即将实施, withdrawn 废止, replaced 被代替, unknown 未知")]
-Region = Annotated[Optional[str], Field(description="地区代码或名称 / region code or name: 11, 北京, 23, 黑龙江", max_length=20)]
-Limit = Annotated[int, Field(description="返回条数 / number of hits", ge=1, le=100)]
-Doc = Annotated[str, Field(description="文本名称、简称或 id / a text's title, alias or id: 标准化法, 计量法, "
-                                       "质量强国首善之区建设意见, GB/T 1.1-2020", max_length=MAX_QUERY_CHARS)]
+def _arg(kind, description: str, **limits):
+    """An argument type with its description (Chinese / English) for the JSON schema."""
+    return Annotated[kind, Field(description=description, **limits)]
+
+
+Query = _arg(str, '检索词或标准号 / words, a "quoted phrase" or a standard number', max_length=MAX_QUERY_CHARS)
+Level = _arg(Optional[Literal["national", "industry", "local", "group", "enterprise", "metrology"]], "层级 / level")
+Status = _arg(Optional[Literal["current", "upcoming", "withdrawn", "replaced", "unknown"]],
+              "状态 / status: current 现行, upcoming 即将实施, withdrawn 废止, replaced 被代替, unknown 未知")
+Region = _arg(Optional[str], "地区代码或名称 / region code or name: 11, 北京, 23, 黑龙江", max_length=20)
+Year = _arg(Optional[int], "标准号年份 / year of the number", ge=1950, le=2100)
+Limit = _arg(int, "返回条数 / number of hits", ge=1, le=100)
+Number = _arg(str, "标准号，任意写法 / a standard number in any spelling: GB/T 1.1-2020, db23t2419-2019, YS/T 575",
+              max_length=100)
+CitingText = _arg(str, "要检查的文本 / the text that cites standards")
+FailOn = _arg(str, "哪些状态算不合格 / statuses that fail, comma-separated: replaced, withdrawn, upcoming, unknown, "
+                   "missing, current or none", max_length=100)
+CoverQuery = _arg(str, "产品词、类目名或 CCS/ICS 代码 / a product term (水稻), a category name (水泥) or a code "
+                       "(K13, 29.060.20)", max_length=MAX_QUERY_CHARS)
+CoverRegion = _arg(Optional[str], "只列该地区的地方标准 / list only this region's local standards: 11, 北京", max_length=20)
+IncludeWithdrawn = _arg(bool, "也列出被代替和废止的 / also replaced and withdrawn ones")
+GapView = _arg(Literal["ccs", "ics", "region"], "视图 / view: CCS categories, ICS codes or regions")
+MaxAge = _arg(float, "复审周期（年）/ review cycle in years (标准化法 第二十九条: 5)", gt=0, le=100)
+Policy = _arg(Optional[str], "已收录的政策 / a stored policy: 质量强国首善之区建设意见", max_length=MAX_QUERY_CHARS)
+PolicyText = _arg(Optional[str], "或政策全文 / or the policy's text")
+Doc = _arg(str, "文本名称、简称或 id / a text's title, alias or id: 标准化法, 计量法, 质量强国首善之区建设意见, GB/T 1.1-2020",
+           max_length=MAX_QUERY_CHARS)
+ClausePath = _arg(Optional[str], "条款 / clause path: 第十条, 10, 八(一), 专栏6, 5.2; omit it to give a whole citation "
+                                 "in doc", max_length=100)
+Depth = _arg(Optional[int], "层数 / levels to show", ge=1, le=10)
+WithinDoc = _arg(Optional[str], "只在这个文本中检索 / only in this text", max_length=MAX_QUERY_CHARS)
+TextKind = _arg(Optional[Literal["law", "policy", "standard"]], "文本类型 / kind of text")
+Since = _arg(Optional[str], "起始日期 / first day: 2026-08-01 or 7d", max_length=20)
+ChangeKinds = _arg(Optional[list[Literal["new", "replaced", "withdrawn", "status_changed", "fields_changed"]]],
+                   "变化类型 / kinds of change")
+
 
 TOOLS: list[tuple[str, str]] = [
     ("search_standards",
@@ -132,66 +158,44 @@ def build_server(kb: KnowledgeBase):
 
     @tool
     def search_standards(query: Query, level: Level = None, status: Status = None, region: Region = None,
-                         year: Annotated[Optional[int], Field(description="标准号年份 / year of the number", ge=1950, le=2100)] = None,
-                         limit: Limit = 10) -> str:
+                         year: Year = None, limit: Limit = 10) -> str:
         return kb.search(query, level=level, status=status, region=region, year=year, limit=limit)
 
     @tool
-    def get_standard(number: Annotated[str, Field(description="标准号，任意写法 / a standard number in any spelling: "
-                                                             "GB/T 1.1-2020, db23t2419-2019, YS/T 575", max_length=100)]) -> str:
+    def get_standard(number: Number) -> str:
         return kb.get_standard(number)
 
     @tool
-    def check_citations(text: Annotated[str, Field(description="要检查的文本 / the text that cites standards")],
-                        fail_on: Annotated[str, Field(description="哪些状态算不合格 / statuses that fail, comma-separated: "
-                                                                  "replaced, withdrawn, upcoming, unknown, missing, current or none",
-                                                      max_length=100)] = "replaced,withdrawn") -> str:
+    def check_citations(text: CitingText, fail_on: FailOn = "replaced,withdrawn") -> str:
         return kb.check_text(text, name="text", fail_on=fail_on)
 
     @tool
-    def cover(query: Annotated[str, Field(description="产品词、类目名或 CCS/ICS 代码 / a product term (水稻), "
-                                                       "a category name (水泥) or a code (K13, 29.060.20)",
-                                          max_length=MAX_QUERY_CHARS)],
-              region: Annotated[Optional[str], Field(description="只列该地区的地方标准 / list only this region's "
-                                                                 "local standards: 11, 北京", max_length=20)] = None,
-              include_withdrawn: Annotated[bool, Field(description="也列出被代替和废止的 / also replaced and withdrawn ones")] = False) -> str:
+    def cover(query: CoverQuery, region: CoverRegion = None, include_withdrawn: IncludeWithdrawn = False) -> str:
         return kb.cover(query, region=region, include_withdrawn=include_withdrawn)
 
     @tool
-    def coverage_gaps(by: Annotated[Literal["ccs", "ics", "region"], Field(description="视图 / view")] = "ccs",
-                      level: Level = None, region: Region = None,
-                      max_age: Annotated[float, Field(description="复审周期（年）/ review cycle in years (标准化法 第二十九条: 5)",
-                                                      gt=0, le=100)] = 5) -> str:
+    def coverage_gaps(by: GapView = "ccs", level: Level = None, region: Region = None, max_age: MaxAge = 5) -> str:
         return kb.gaps(by=by, level=level, region=region, max_age=max_age)
 
     @tool
-    def policy_gaps(doc: Annotated[Optional[str], Field(description="已收录的政策 / a stored policy: 质量强国首善之区建设意见",
-                                                        max_length=MAX_QUERY_CHARS)] = None,
-                    text: Annotated[Optional[str], Field(description="或政策全文 / or the policy's text")] = None) -> str:
+    def policy_gaps(doc: Policy = None, text: PolicyText = None) -> str:
         return kb.policy_gaps(doc=doc, text=text)
 
     @tool
-    def get_clause(doc: Doc, path: Annotated[Optional[str], Field(description="条款 / clause path: 第十条, 10, 八(一), 专栏6, 5.2; "
-                                                                               "omit it to give a whole citation in doc",
-                                                                   max_length=100)] = None) -> str:
+    def get_clause(doc: Doc, path: ClausePath = None) -> str:
         return kb.clause(doc, path)
 
     @tool
-    def outline(doc: Doc, depth: Annotated[Optional[int], Field(description="层数 / levels to show", ge=1, le=10)] = None) -> str:
+    def outline(doc: Doc, depth: Depth = None) -> str:
         return kb.outline(doc, depth)
 
     @tool
-    def search_clauses(query: Query,
-                       doc: Annotated[Optional[str], Field(description="只在这个文本中检索 / only in this text", max_length=MAX_QUERY_CHARS)] = None,
-                       kind: Annotated[Optional[Literal["law", "policy", "standard"]], Field(description="文本类型 / kind of text")] = None,
-                       limit: Limit = 10) -> str:
+    def search_clauses(query: Query, doc: WithinDoc = None, kind: TextKind = None, limit: Limit = 10) -> str:
         return kb.search_clauses(query, doc=doc, doc_kind=kind, limit=limit)
 
     @tool
-    def changes(since: Annotated[Optional[str], Field(description="起始日期 / first day: 2026-08-01 or 7d", max_length=20)] = None,
-                level: Level = None, status: Status = None, region: Region = None,
-                kind: Annotated[Optional[list[Literal["new", "replaced", "withdrawn", "status_changed", "fields_changed"]]],
-                                Field(description="变化类型 / kinds of change")] = None) -> str:
+    def changes(since: Since = None, level: Level = None, status: Status = None, region: Region = None,
+                kind: ChangeKinds = None) -> str:
         return kb.changes(since=since, level=level, status=status, region=region, kinds=kind)
 
     return server
