@@ -435,3 +435,25 @@ def test_check_an_uploaded_file_and_the_policy_page(site, browser, shots, tmp_pa
     browser.get(url + "/policy-gaps?doc=" + urllib.parse.quote("质量强国首善之区建设意见"))
     assert "缺口" in by_id(browser, "summary").text and css(browser, "#policy-clauses tbody tr")
     shoot(browser, shots, "policy-gaps")
+
+
+def synthetic_standard_text() -> bytes:
+    """A standard's text laid out like a real one's cover and clauses (GB/T 1.1 structure)."""
+    return ("ICS 67.060\nB 22\nDB23\n黑龙江省地方标准\nDB23/T 2419—2026\n代替 DB23/T 2419—2019\n"
+            "地理标志产品 佳木斯大米\n\n1 范围\n本文件规定了地理标志产品佳木斯大米的保护范围、要求和检验方法。\n"
+            "2 规范性引用文件\n下列文件中的内容通过文中的规范性引用而构成本文件必不可少的条款。\nGB/T 1354 大米\n"
+            "3 术语和定义\n3.1\n佳木斯大米 Jiamusi rice\n在保护范围内种植的水稻加工而成的大米。\n"
+            "4 要求\n4.1 品种\n选用适宜当地种植的优质粳稻品种。\n").encode("utf-8")
+
+
+def test_a_standard_page_lists_the_clauses_of_its_stored_text(site):
+    from kb.texts.ingest import document_from_bytes, store_documents
+
+    url, corpus, _ = site
+    document = document_from_bytes(synthetic_standard_text(), "synthetic_DB23T2419-2026.txt", kind="standard")
+    store_documents([document], corpus)
+    status, _, page = request(url, path="/standard?number=" + urllib.parse.quote("db23/t 2419-2026"))
+    assert status == 200 and "知识库未收录这项标准的全文" not in page
+    assert ">4.1</a> 品种" in page and "/clause?doc=standard" in page
+    answer = json.loads(request(url, path="/api/standard?number=DB23/T%202419-2026")[2])
+    assert [c["path"] for c in answer["text"]["outline"]] == ["封面", "1", "2", "3", "4"]
