@@ -457,3 +457,15 @@ def test_a_standard_page_lists_the_clauses_of_its_stored_text(site):
     assert ">4.1</a> 品种" in page and "/clause?doc=standard" in page
     answer = json.loads(request(url, path="/api/standard?number=DB23/T%202419-2026")[2])
     assert [c["path"] for c in answer["text"]["outline"]] == ["封面", "1", "2", "3", "4"]
+
+
+def test_a_malformed_upload_gets_one_clear_message(site):
+    url, _, _ = site
+    nameless = b"--b\r\nContent-Type: text/plain\r\n\r\nGB/T 1.1-2020\r\n--b--\r\n"
+    status, _, answer = request(url, "POST", "/api/check", nameless, {"Content-Type": "multipart/form-data; boundary=b"})
+    assert status == 400 and json.loads(answer)["error"] == (
+        '无法读取提交的表单：The Content-Disposition header field "name" must be provided.')
+    status, _, page = request(url, "POST", "/check", b"xx", {"Content-Type": "multipart/form-data"})
+    assert status == 400 and "出错：无法读取提交的表单：Missing boundary in multipart." in page
+    status, _, answer = request(url, "POST", "/api/check", b"text=", {"Content-Type": "application/x-www-form-urlencoded"})
+    assert status == 400 and json.loads(answer)["error"] == "请粘贴文本或选择文件"

@@ -126,6 +126,13 @@ def api_error(exc: KbError) -> JsonAnswer:
     return JsonAnswer({"error": error_text(exc), "exit_code": exc.exit_code}, status_code=http_status(exc))
 
 
+def failing(exc: KbError) -> Callable[[], None]:
+    """An answer that is `exc`: for a page whose input failed before the answer could start."""
+    def answer() -> None:
+        raise exc
+    return answer
+
+
 def _param(request: Request, name: str, default: str | None = None) -> str | None:
     value = request.query_params.get(name)
     return default if value in (None, "") else value
@@ -179,6 +186,14 @@ def create_app(kb: KnowledgeBase, allowed_hosts: list[str] | None = None) -> Sta
 
     def nothing() -> None:
         return None
+
+    def check(text: str, upload: tuple[str, bytes] | None, fail_on: str | None) -> dict:
+        """The check of an uploaded file, else of the pasted text."""
+        if upload is not None:
+            return kb.check_document(upload[1], upload[0], fail_on=fail_on)
+        if not text.strip():
+            raise BadInput("请粘贴文本或选择文件")
+        return kb.check_text(text, fail_on=fail_on)
 
     # -- pages ----------------------------------------------------------------------
 
@@ -259,15 +274,12 @@ def create_app(kb: KnowledgeBase, allowed_hosts: list[str] | None = None) -> Sta
     async def check_page(request: Request):
         if request.method == "GET":
             return page(request, "check.html", nothing, text="")
-        text, upload, fail_on = await _check_form(request)
+        try:
+            text, upload, fail_on = await _check_form(request)
+        except BadInput as exc:
+            return page(request, "check.html", failing(exc), text="")
 
-        def answer():
-            if upload is not None and upload[1]:
-                return kb.check_document(upload[1], upload[0], fail_on=fail_on)
-            if not text.strip():
-                raise BadInput("请粘贴文本或选择文件")
-            return kb.check_text(text, fail_on=fail_on)
-        return await _in_thread(lambda: page(request, "check.html", answer, text=text))
+        return await _in_thread(lambda: page(request, "check.html", lambda: check(text, upload, fail_on), text=text))
 
     def changes_page(request: Request):
         since = _param(request, "since", "365d")
@@ -297,13 +309,12 @@ def create_app(kb: KnowledgeBase, allowed_hosts: list[str] | None = None) -> Sta
     async def api_check(request: Request):
         text, upload, fail_on = _param(request, "text", ""), None, _param(request, "fail_on")
         if request.method == "POST":
-            text, upload, fail_on = await _check_form(request)
+            try:
+                text, upload, fail_on = await _check_form(request)
+            except BadInput as exc:
+                return api_error(exc)
 
-        def answer():
-            if upload is not None:
-                return kb.check_document(upload[1], upload[0], fail_on=fail_on)
-            return kb.check_text(text, fail_on=fail_on)
-        return await _in_thread(lambda: api(answer, request, "text fail_on"))
+        return await _in_thread(lambda: api(lambda: check(text, upload, fail_on), request, "text fail_on"))
 
     def api_cover(request: Request):
         return api(lambda: kb.cover(_param(request, "q"), region=_param(request, "region"),
@@ -372,7 +383,12 @@ def create_app(kb: KnowledgeBase, allowed_hosts: list[str] | None = None) -> Sta
 
 async def _check_form(request: Request) -> tuple[str, tuple[str, bytes] | None, str | None]:
     """The pasted text, the uploaded file (name, bytes) and fail_on of a check form (multipart or urlencoded)."""
-    form = await request.form(max_files=1, max_fields=10, max_part_size=MAX_BODY_BYTES)
+    from starlette.exceptions import HTTPException
+
+    try:
+        form = await request.form(max_files=1, max_fields=10, max_part_size=MAX_BODY_BYTES)
+    except HTTPException as exc:  # a malformed multipart body, too many fields or files
+        raise BadInput(f"无法读取提交的表单：{exc.detail}") from None
     text = form.get("text") or ""
     upload = form.get("file")
     fail_on = form.get("fail_on") or None
