@@ -261,7 +261,7 @@ def render_error_entry(entry: dict) -> None:
 # -- check, batch get, changes, watch -----------------------------------------------------
 
 CHECK_COLUMNS = ["file", "page", "line", "found", "number", "status_label", "resolved", "replaced_by", "latest",
-                 "title", "cited_title", "title_mismatch", "note"]
+                 "title", "cited_title", "note"]
 GET_COLUMNS = ["query", "number", "title", "status_label", "issue_date", "implementation_date",
                "replaced_by", "note", "error"]
 CHANGE_COLUMNS = ["date", "change", "number", "title", "status", "previous_status", "replaces",

@@ -164,3 +164,11 @@ def test_normalized_view_is_the_old_one_and_linear_in_whitespace():
 def test_lines_of_a_gb18030_text_file():
     body = "第一行\n按 DB23/T 2419-2019。\n".encode("gb18030")
     assert [line.text for line in document_lines(body, "x.txt")] == ["第一行", "按 DB23/T 2419-2019。", ""]
+
+
+def test_html_of_20000_nested_containers_reads_its_text():
+    depth = 20_000
+    page = ('<html><body>' + '<div class="content">' * depth + "按 DB23/T 2419-2019 执行，并参照有关国家标准和行业标准的规定。"
+            + "</div>" * depth + "<table><tr><td>DB23/T</td><td>2419-2026</td></tr></table></body></html>")
+    lines = [line.text for line in document_lines(page.encode("utf-8"), "nested.html")]
+    assert lines == ["按 DB23/T 2419-2019 执行，并参照有关国家标准和行业标准的规定。", "DB23/T\t2419-2026"]

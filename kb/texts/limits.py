@@ -23,7 +23,7 @@ MAX_UNPACKED_BYTES = 256 * MB  # a DOCX's parts, together
 MAX_PART_BYTES = 64 * MB  # one XML part of a DOCX
 MAX_STREAM_BYTES = 64 * MB  # one inflated PDF stream
 MAX_STREAMS_BYTES = 256 * MB  # all inflated PDF streams, together
-MAX_TEXT_CHARS = 16_000_000  # extracted text of one document
+MAX_TEXT_CHARS = 4_000_000  # extracted text of one document (about 2,000 pages)
 
 _STREAM_START = re.compile(rb"(?<!end)stream\r?\n")
 _CHUNK = 1 * MB

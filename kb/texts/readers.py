@@ -307,16 +307,33 @@ def _html_lines(body: bytes, name: str) -> tuple[str, list[str]]:
     if main is None:
         raise ParseError(f"{_short(name)}: no text in the page")
     title = meta_title or _heading_in(main) or _SITE_SUFFIX.sub("", page_title)
-    for br in main.find_all("br"):
-        br.replace_with("\n")
-    for cell in main.find_all(["td", "th"]):
-        cell.insert_after("\t")
-    for block in main.find_all(_BLOCKS):
-        block.insert_before("\n")
-        block.insert_after("\n")
-    text = re.sub(r"[ \u00a0]+", " ", main.get_text())
+    text = re.sub(r"[ \u00a0]+", " ", _text_with_breaks(main))
     lines = [re.sub(r"\s*\t[\s\t]*", "\t", line.strip(" \t")) for line in text.split("\n")]
     return title.strip(), clean_lines("\n".join(lines))
+
+
+def _text_with_breaks(root) -> str:
+    """The text under `root`, a line break around each block and for <br>, a tab after each
+    table cell; one iterative walk (bs4's insert_after is quadratic in nesting depth)."""
+    from bs4 import CData, NavigableString, Tag
+
+    parts: list[str] = []
+    stack = [(root, False)]
+    while stack:
+        node, closing = stack.pop()
+        if closing:
+            parts.append("\t" if node.name in ("td", "th") else "")
+            parts.append("\n" if node.name in _BLOCKS else "")
+        elif isinstance(node, Tag):
+            if node.name == "br":
+                parts.append("\n")
+                continue
+            parts.append("\n" if node.name in _BLOCKS else "")
+            stack.append((node, True))
+            stack.extend((child, False) for child in reversed(node.contents))
+        elif type(node) in (NavigableString, CData):
+            parts.append(str(node))
+    return "".join(parts)
 
 
 def read_html(body: bytes, name: str = "") -> ReadResult:
@@ -336,22 +353,36 @@ def _meta(soup, key: str) -> str:
     return (tag.get("content") or "").strip() if tag else ""
 
 
-def _text_weight(tag) -> int:
-    text = len(tag.get_text(strip=True))
-    links = sum(len(a.get_text(strip=True)) for a in tag.find_all("a"))
-    return text - 2 * links
+def _text_weights(soup) -> dict[int, int]:
+    """id(tag) → characters of text minus twice those in links, for every tag, in one
+    bottom-up pass (20,000 nested containers cost 20,000 steps, not 20,000²)."""
+    from bs4 import CData, NavigableString
+
+    text: dict[int, int] = {}
+    links: dict[int, int] = {}
+    for tag in reversed(soup.find_all(True)):
+        chars = linked = 0
+        for child in tag.children:
+            if type(child) in (NavigableString, CData):
+                chars += len(child.strip())
+            elif id(child) in text:
+                chars += text[id(child)]
+                linked += links[id(child)]
+        text[id(tag)], links[id(tag)] = chars, (chars if tag.name == "a" else linked)
+    return {key: text[key] - 2 * links[key] for key in text}
 
 
 def _main_element(soup):
     """<article>/<main>, else the content-like container with the most non-link text, else <body>."""
+    weights = _text_weights(soup)
     for name in ("article", "main"):
         tag = soup.find(name)
-        if tag is not None and _text_weight(tag) > 50:
+        if tag is not None and weights.get(id(tag), 0) > 50:
             return tag
     candidates = [tag for tag in soup.find_all(["div", "section", "td"])
                   if _CONTENT.search(" ".join([*(tag.get("class") or []), tag.get("id") or ""]))]
-    best = max(candidates, key=_text_weight, default=None)
-    if best is not None and _text_weight(best) > 50:
+    best = max(candidates, key=lambda tag: weights.get(id(tag), 0), default=None)
+    if best is not None and weights.get(id(best), 0) > 50:
         return best
     return soup.body or soup
 
