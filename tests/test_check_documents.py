@@ -253,3 +253,12 @@ def test_a_folder_recursively_with_per_file_summary_and_reports(setup, tmp_path)
 def test_as_of_must_be_a_date(setup):
     result = kb(setup, "check", str(setup["files"]["txt"]), "--as-of", "yesterday")
     assert result.exit_code == 2 and result.stderr.startswith("Error: --as-of 'yesterday' is not a date")
+
+
+def test_the_date_a_document_states():
+    from kb.texts.readers import stated_date
+
+    assert stated_date(["GB/T 99902—2025", "合成示例标准", "2025-03-31 发布　2025-10-01 实施", "1 范围"]) == "2025-03-31"
+    assert stated_date(["关于印发某办法的通知", "各区：", "现印发给你们。", "北京市市场监督管理局", "2024年6月5日"]) == "2024-06-05"
+    assert stated_date(["没有日期的文件"], "计量法实施细则(2022-03-29).md") == "2022-03-29"
+    assert stated_date(["没有日期的文件"]) == ""

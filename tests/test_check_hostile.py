@@ -172,3 +172,23 @@ def test_html_of_20000_nested_containers_reads_its_text():
             + "</div>" * depth + "<table><tr><td>DB23/T</td><td>2419-2026</td></tr></table></body></html>")
     lines = [line.text for line in document_lines(page.encode("utf-8"), "nested.html")]
     assert lines == ["按 DB23/T 2419-2019 执行，并参照有关国家标准和行业标准的规定。", "DB23/T\t2419-2026"]
+
+
+def test_pdf_in_an_opentype_cjk_font_is_read_through_pdfium():
+    """fpdf2 embeds Noto Sans CJK's CFF outlines with an embedded CMap: pdfminer reads no text,
+    PDFium does; a number broken across the page still is found, on the page it starts."""
+    from fpdf import FPDF
+
+    from tests.cjk_documents import cjk_font
+
+    path, index = cjk_font()
+    pdf = FPDF()
+    pdf.add_font("CJK", fname=path, collection_font_number=index)
+    pdf.set_font("CJK", size=10)
+    pdf.add_page()
+    pdf.cell(0, 7, "大米应符合DB23/T 2419—")
+    pdf.add_page()
+    pdf.cell(0, 7, "2019的要求。")
+    lines = pdf_lines(bytes(pdf.output()), "otf.pdf")
+    assert [(line.page, line.text) for line in lines] == [(1, "大米应符合DB23/T 2419—"), (2, "2019的要求。")]
+    assert [c.number.canonical for c in find_citations("\n".join(line.text for line in lines))] == ["DB23/T 2419-2019"]

@@ -449,12 +449,40 @@ def pdf_lines(body: bytes, name: str = "") -> list[Line]:
         raise
     except Exception as exc:  # pdfminer raises many types for damaged files
         raise _pdf_failure(name, exc) from exc
+    if not all(pages):
+        pages = _fill_from_pdfium(body, pages)
     running = _running_lines(pages)
     lines = [Line(text, number) for number, page in enumerate(pages, 1) for text in page
              if not _PAGE_NUMBER.match(text) and text not in running]
     if not lines:
         raise ParseError(f"{_short(name)}: the PDF has no text layer (a scan?)")
     return lines
+
+
+def _fill_from_pdfium(body: bytes, pages: list[list[str]]) -> list[list[str]]:
+    """Pages pdfminer found no text on, read again with PDFium (a pdfplumber dependency):
+    pdfminer cannot map a CID font whose encoding is an embedded CMap (fpdf2's OpenType
+    CJK fonts) back to text. PDFium's lines keep no cell tabs."""
+    import pypdfium2 as pdfium
+
+    try:
+        document = pdfium.PdfDocument(body)
+    except Exception:  # noqa: BLE001 - pdfminer's reading stands
+        return pages
+    try:
+        filled = []
+        for number, lines in enumerate(pages):
+            if not lines and number < len(document):
+                textpage = document[number].get_textpage()
+                text = textpage.get_text_range().replace("\r\n", "\n").replace("\r", "\n")
+                textpage.close()
+                lines = [line.strip() for line in text.split("\n") if line.strip()]
+            filled.append(lines)
+        return filled
+    except Exception:  # noqa: BLE001
+        return pages
+    finally:
+        document.close()
 
 
 def read_pdf(body: bytes, name: str = "") -> ReadResult:
