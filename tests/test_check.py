@@ -41,8 +41,8 @@ EXPECTED = [  # (line in the TXT file, number, status, in the knowledge base)
     (8, "DB23/T 2419-2026", "unknown", True),
 ]
 
-# The PDF fixture has no CJK font to draw with (fc-list :lang=zh finds none), so its text is
-# ASCII plus em dashes (DejaVuSans), with the same citations and line breaks.
+# This PDF is ASCII plus em dashes (DejaVuSans), with the same citations and line breaks;
+# the Chinese PDFs (Noto Sans CJK) are in tests/test_check_documents.py.
 PDF_LINES = [
     "Inspection basis",
     "1 Drafted after GB/T 1.1—2020, no longer GB/T 1.1-2009.",
