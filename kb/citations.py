@@ -141,6 +141,7 @@ def find_citations(text: str) -> list[Citation]:
     newlines = [m.start() for m in re.finditer("\n", text)]
     found_at: list[tuple[int, Citation]] = []
     taken: list[tuple[int, int]] = []
+    parsed: dict[str, numbers.StandardNumber | str] = {}  # a document repeats its citations
 
     def cite(first: int, last: int, number, invalid: str) -> None:
         citation = Citation(number, bisect.bisect_left(newlines, first) + 1, text[first:last + 1],
@@ -159,10 +160,15 @@ def find_citations(text: str) -> list[Citation]:
             continue
         taken.append((start, end))
         position = end
-        try:
-            number = numbers.parse(text[first:last + 1])
-        except numbers.NumberError as exc:  # an implausible year or an unknown region code
-            cite(first, last, None, _reason(exc))
+        spelled = text[first:last + 1]
+        if spelled not in parsed:
+            try:
+                parsed[spelled] = numbers.parse(spelled)
+            except numbers.NumberError as exc:  # an implausible year or an unknown region code
+                parsed[spelled] = _reason(exc)
+        number = parsed[spelled]
+        if isinstance(number, str):
+            cite(first, last, None, number)
             continue
         if _formula_like(number, text[first:last + 1]):
             continue

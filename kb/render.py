@@ -269,7 +269,7 @@ CHANGE_COLUMNS = ["date", "change", "number", "title", "status", "previous_statu
 
 
 def _one_line(text: str) -> str:
-    return text.replace("\r", "").replace("\n", "↵")
+    return text.replace("\r", "").replace("\n", "↵").replace("\t", " ")
 
 
 def render_check(report: dict, written: list[str] = ()) -> None:
