@@ -192,3 +192,23 @@ def test_pdf_in_an_opentype_cjk_font_is_read_through_pdfium():
     lines = pdf_lines(bytes(pdf.output()), "otf.pdf")
     assert [(line.page, line.text) for line in lines] == [(1, "大米应符合DB23/T 2419—"), (2, "2019的要求。")]
     assert [c.number.canonical for c in find_citations("\n".join(line.text for line in lines))] == ["DB23/T 2419-2019"]
+
+
+def test_docx_footnotes_endnotes_headers_and_footers_are_read_after_the_body():
+    w = 'xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"'
+    notes = {"word/footnotes.xml": f'<w:footnotes {w}><w:footnote w:type="separator" w:id="-1"><w:p><w:r>'
+                                   '<w:separator/></w:r></w:p></w:footnote><w:footnote w:id="1"><w:p><w:r>'
+                                   '<w:t>脚注：见 AQ 3026-2008。</w:t></w:r></w:p></w:footnote></w:footnotes>',
+             "word/endnotes.xml": f'<w:endnotes {w}><w:endnote w:id="1"><w:p><w:r><w:t>尾注：GB/Z 31477-2015</w:t>'
+                                  "</w:r></w:p></w:endnote></w:endnotes>",
+             "word/footer1.xml": f'<w:ftr {w}><w:p><w:r><w:t>页脚 DB23/T 1083-2026</w:t></w:r></w:p></w:ftr>'}
+    source = zipfile.ZipFile(io.BytesIO(build_docx(["正文", "按 DB23/T 2419-2019。"], header="页眉：企业技术文件")))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            target.writestr(info.filename, source.read(info.filename))
+        for part, xml in notes.items():
+            target.writestr(part, xml)
+    lines = [line.text for line in document_lines(out.getvalue(), "notes.docx")]
+    assert lines == ["正文", "按 DB23/T 2419-2019。", "脚注：见 AQ 3026-2008。", "尾注：GB/Z 31477-2015",
+                     "页脚 DB23/T 1083-2026", "页眉：企业技术文件"]
