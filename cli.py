@@ -152,22 +152,29 @@ def get(
 @app.command()
 def check(
     ctx: typer.Context,
-    files: Annotated[list[Path], typer.Argument(help="Documents: TXT, Markdown, HTML, PDF or DOCX.")],
-    fail_on: Annotated[str, typer.Option("--fail-on", help="Statuses that fail (exit 1): replaced, withdrawn, upcoming, unknown (incl. not in the KB), missing (not in the KB), current; or none.")] = "replaced,withdrawn",
+    paths: Annotated[list[Path], typer.Argument(help="Documents (TXT, Markdown, HTML, PDF, DOCX) or folders, checked recursively by extension.")],
+    fail_on: Annotated[str, typer.Option("--fail-on", help="What fails (exit 1): replaced, withdrawn, invalid, title_mismatch, upcoming, unknown (incl. not in the KB), missing (not in the KB), current; or none.")] = "replaced,withdrawn,invalid,title_mismatch",
+    as_of: Annotated[Optional[str], typer.Option("--as-of", help="Judge citations without a year by the edition in force on this day (YYYY-MM-DD); default: the date the document states, else today.")] = None,
+    xlsx: Annotated[Optional[Path], typer.Option("--xlsx", dir_okay=False, help="Also write an Excel workbook: per-file summary and every citation.")] = None,
+    csv_file: Annotated[Optional[Path], typer.Option("--csv-file", dir_okay=False, help="Also write every citation as CSV to this file.")] = None,
     as_json: JsonOpt = False, as_csv: CsvOpt = False,
 ):
-    """Check the standards a document cites: current, upcoming, withdrawn, replaced (by what) or unknown; exit 1 on a --fail-on status (for CI).
+    """Check the standards documents cite: current, upcoming, withdrawn, replaced (by what), unknown (未收录) or invalid, and wrong 《titles》; exit 1 on a --fail-on status or an unreadable file (for CI).
 
-    Example: kb check 技术要求.docx --fail-on replaced,withdrawn,unknown
+    Example: kb check 技术要求.docx 规范/ --fail-on replaced,withdrawn,unknown --as-of 2024-05-01 --xlsx 引用检查.xlsx
     """
-    from kb.check import check_files, parse_fail_on
+    from kb.check import CHECK_LABELS, check_paths, parse_as_of, parse_fail_on
+    from kb.reports import write_check_reports
 
-    parse_fail_on(fail_on)  # a bad option fails before the index opens
-    report = check_files(files, ctx.obj.open_index(), fail_on=fail_on)
-    if as_json:
-        render.print_json(report)
+    parse_fail_on(fail_on)  # bad options fail before the index opens
+    report = check_paths(paths, ctx.obj.open_index(), fail_on=fail_on, as_of=parse_as_of(as_of))
+    written = write_check_reports(report, CHECK_LABELS, xlsx=xlsx, csv_file=csv_file)
+    if as_json or as_csv:
+        render.print_json(report) if as_json else render.print_csv(report["citations"], render.CHECK_COLUMNS)
+        for error in report["errors"]:
+            render.err().print(f"Error: {error}", markup=False)
     else:
-        render.print_csv(report["citations"], render.CHECK_COLUMNS) if as_csv else render.render_check(report)
+        render.render_check(report, written)
     if report["failed"]:
         raise typer.Exit(1)
 

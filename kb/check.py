@@ -1,50 +1,64 @@
 """`kb check`: the standards a document cites, each with its status in the knowledge base.
 
-    report = check_files([Path("技术要求.docx")], index, fail_on="replaced,withdrawn")
-    report["failed"]  # True when a citation has a fail_on status: exit 1 in CI
+    report = check_paths([Path("技术要求.docx")], index, fail_on="replaced,withdrawn")
+    report["failed"]  # True when a citation has a fail_on status, or a file is unreadable
 
 Each citation gets one status:
-    current / upcoming / withdrawn / replaced   the cited edition's status (replaced: with
+    current / upcoming / withdrawn / replaced   the cited edition's status now (replaced: with
                                                 `replaced_by` and the newest edition `latest`)
     unknown   the knowledge base has the standard but not its status, or does not have it
               at all (`in_kb` false, shown as 未收录; --fail-on missing picks only these)
-A citation without a year means the current edition (DOMAIN.md); it is checked as that
-edition and its `note` says so. An amendment (…/XG1-2006) not in the knowledge base is
-checked as its base standard.
+    invalid   not a possible number (a year before 1949, an unknown prefix or region code)
+and, apart from its status, `title_mismatch` when its 《title》 is not the title of the
+record of its number (`cited_title` beside `title`); --fail-on title_mismatch fails those.
 
-Documents: plain text and Markdown are read as they are, so `line` is the file's line;
-HTML, PDF and DOCX go through kb.texts.readers, and `line` counts the lines (paragraphs)
-of the extracted text.
+A citation without a year ("GB/T 1.1") means the edition in force on the judging date:
+--as-of, else the date the document states (its issue or signature date), else today. The
+edition chosen is the newest whose implementation (else issue) date is not after that day
+and that was not withdrawn by then; its status is then given as of today, and `note` says
+which edition and why. An amendment (…/XG1-2006) not in the knowledge base is checked as
+its base standard.
+
+Documents are read as lines (kb.texts.readers.document_lines): `line` is the file's line for
+TXT and Markdown, the line of the extracted text for HTML, DOCX and PDF (with `page` for
+PDF). A directory is checked recursively, every file with a known extension; a file that
+cannot be read is reported with its error and fails the check.
 """
 from __future__ import annotations
 
 import datetime as dt
+import difflib
+import re
+import unicodedata
 from dataclasses import replace
 from pathlib import Path
+from typing import Callable
 
 from kb import numbers
-from kb.citations import Citation, find_numbers
-from kb.errors import BadInput, NotFound, ParseError
+from kb.citations import Citation, find_citations
+from kb.errors import BadInput, KbError, NotFound
 from kb.lookup import NumberIndex, best_edition, part_order
 from kb.records import Record
 from kb.vocab import STATUS_LABELS, STATUS_WORDS
 
-FAIL_STATUSES = ("current", "upcoming", "withdrawn", "replaced", "unknown", "missing")
-DEFAULT_FAIL_ON = "replaced,withdrawn"
+CHECK_LABELS = {**STATUS_LABELS, "invalid": "编号无效", "title_mismatch": "名称不符"}
+FAIL_STATUSES = ("current", "upcoming", "withdrawn", "replaced", "unknown", "missing", "invalid",
+                 "title_mismatch")
+DEFAULT_FAIL_ON = "replaced,withdrawn,invalid,title_mismatch"
 MISSING_LABEL = "未收录"
+TITLE_SIMILARITY = 0.8  # a cited title this close to the record's (after folding) matches
 
 
 def parse_fail_on(text: str | None) -> list[str]:
-    """"replaced,withdrawn" (or 被代替,废止; "none" for never) → status codes."""
+    """"replaced,withdrawn" (or 被代替,废止,名称不符; "none" for never) → status codes."""
     if text is None:
         text = DEFAULT_FAIL_ON
+    words_to_codes = {**STATUS_WORDS, MISSING_LABEL: "missing", "编号无效": "invalid", "名称不符": "title_mismatch"}
     chosen = []
     for word in (w.strip() for w in text.replace("，", ",").split(",")):
         if not word or word.lower() == "none":
             continue
-        code = word.lower() if word.lower() in FAIL_STATUSES else STATUS_WORDS.get(word)
-        if code is None and word == MISSING_LABEL:
-            code = "missing"
+        code = word.lower() if word.lower() in FAIL_STATUSES else words_to_codes.get(word)
         if code is None:
             raise BadInput(f"unknown --fail-on status {word!r}: use {', '.join(FAIL_STATUSES)} or none")
         if code not in chosen:
@@ -52,33 +66,61 @@ def parse_fail_on(text: str | None) -> list[str]:
     return chosen
 
 
-def read_document(path: Path) -> str:
-    """The text of a document: TXT/MD as is, HTML/PDF/DOCX through kb.texts.readers."""
-    if not path.exists():
-        raise BadInput(f"{path}: no such file")
-    if path.is_dir():
-        raise BadInput(f"{path} is a directory; give document files")
+def parse_as_of(text: str | None) -> dt.date | None:
+    if not text:
+        return None
     try:
-        body = path.read_bytes()
-    except OSError as exc:
-        raise ParseError(f"cannot read {path}: {exc.strerror}") from None
-    return document_text(body, str(path))
+        return dt.date.fromisoformat(text.strip())
+    except ValueError:
+        raise BadInput(f"--as-of {text!r} is not a date: use YYYY-MM-DD") from None
+
+
+# -- reading -------------------------------------------------------------------------------
+
+def document_files(paths: list[Path]) -> list[Path]:
+    """The files named, and under each directory named every file with a known extension."""
+    from kb.texts.readers import FORMATS
+
+    if not paths:
+        raise BadInput("give at least one document or folder to check")
+    files = []
+    for path in paths:
+        if path.is_dir():
+            found = sorted(p for p in path.rglob("*") if p.suffix.lower() in FORMATS and p.is_file()
+                           and not any(part.startswith(".") for part in p.relative_to(path).parts))
+            if not found:
+                raise BadInput(f"{path}: no documents (TXT, Markdown, HTML, PDF or DOCX) in this folder")
+            files.extend(found)
+        elif path.exists() or path.is_symlink():
+            files.append(path)
+        else:
+            raise BadInput(f"{path}: no such file")
+    return files
+
+
+def read_document(path: Path) -> tuple[str, list[int | None], str]:
+    """(text, page of each line, date the document states) of one file, under the size limits."""
+    from kb.texts import limits
+
+    return read_body(limits.read_file(path), str(path))
+
+
+def read_body(body: bytes, name: str) -> tuple[str, list[int | None], str]:
+    """read_document for bytes in hand (an upload), its format told by `name`."""
+    from kb.texts import limits, readers
+
+    limits.check_size(body, name)
+    lines = readers.document_lines(body, name)
+    texts = [line.text for line in lines]
+    return "\n".join(texts), [line.page for line in lines], readers.stated_date(texts, name)
 
 
 def document_text(body: bytes, name: str) -> str:
-    """The text of a document's bytes, its format told by `name`: TXT/MD as is, HTML/PDF/DOCX
-    through kb.texts.readers (the title first when the reader found one outside the text)."""
-    from kb.texts import readers
+    """The text of a document's bytes, as `kb check` reads it."""
+    return read_body(body, name)[0]
 
-    fmt = readers.format_of(name)
-    if fmt in ("text", "markdown"):
-        return readers.decode(body, name)
-    result = readers.read_bytes(body, name, fmt)
-    title = result.title.strip()
-    if title and not result.text.startswith(title):
-        return f"{title}\n{result.text}"
-    return result.text
 
+# -- judging -------------------------------------------------------------------------------
 
 class _Resolver:
     """Looks numbers up once each; follows replacements to the newest edition."""
@@ -108,11 +150,62 @@ class _Resolver:
         return record.number
 
 
-def check_citation(citation: Citation, resolver: _Resolver, today: dt.date | None = None) -> dict:
+def _in_force_from(record: Record) -> str:
+    return record.implementation_date or record.issue_date
+
+
+def edition_on(records: list[Record], day: dt.date) -> Record | None:
+    """The edition in force on `day`: the newest begun by then (an edition without dates is
+    older than its dated successors) and not withdrawn by then; None if none had begun."""
+    iso = day.isoformat()
+    begun = [r for r in records if not _in_force_from(r) or _in_force_from(r) <= iso]
+    standing = [r for r in begun if not (r.withdrawal_date and r.withdrawal_date <= iso)] or begun
+    if not standing:
+        return None
+    return max(standing, key=lambda r: (numbers.parse(r.number).year or 0, _in_force_from(r), r.number))
+
+
+def _fold_title(title: str) -> str:
+    folded = unicodedata.normalize("NFKC", title)
+    return re.sub(r"[\s\W_]+", "", folded).lower()
+
+
+def titles_match(cited: str, recorded: str) -> bool:
+    """Equal after folding width, spaces and punctuation, one containing the other, or close."""
+    a, b = _fold_title(cited), _fold_title(recorded)
+    if not a or not b or a in b or b in a:
+        return True
+    return difflib.SequenceMatcher(None, a, b).ratio() >= TITLE_SIMILARITY
+
+
+def _yearless_edition(cited: numbers.StandardNumber, found: list[Record], as_of: dt.date | None,
+                      as_of_source: str, today: dt.date | None) -> tuple[Record, str]:
+    same = [r for r in found if numbers.parse(r.number).edition_free == cited.edition_free]
+    if not same:  # a bare series cited: judge its first part
+        first = min({numbers.parse(r.number).edition_free for r in found}, key=part_order)
+        same = [r for r in found if numbers.parse(r.number).edition_free == first]
+    if as_of is not None:
+        record = edition_on(same, as_of)
+        if record is not None:
+            return record, f"未注明年份，按{as_of_source} {as_of.isoformat()} 有效的版本 {record.number}"
+        record = best_edition(same, today)
+        return record, f"未注明年份，{as_of_source} {as_of.isoformat()} 时尚无已实施的版本，按 {record.number}"
+    record = best_edition(same, today)
+    state = "现行版本" if record.status_on(today) == "current" else "最新版本"
+    return record, f"未注明年份，按{state} {record.number}"
+
+
+def check_citation(citation: Citation, resolver: _Resolver, today: dt.date | None = None,
+                   as_of: dt.date | None = None, as_of_source: str = "--as-of") -> dict:
     cited = citation.number
-    item = {"line": citation.line, "found": citation.found, "number": cited.canonical,
-            "status": "unknown", "status_label": MISSING_LABEL, "in_kb": False, "resolved": "",
-            "title": "", "replaced_by": [], "latest": "", "note": ""}
+    item = {"line": citation.line, "page": None, "found": citation.found,
+            "number": cited.canonical if cited else citation.found, "status": "unknown",
+            "status_label": MISSING_LABEL, "in_kb": False, "resolved": "", "title": "",
+            "cited_title": citation.title, "title_mismatch": False, "replaced_by": [], "latest": "",
+            "note": ""}
+    if cited is None or citation.invalid:
+        item.update(status="invalid", status_label=CHECK_LABELS["invalid"], note=citation.invalid)
+        return item
     notes = []
     found = resolver.records(cited)
     if found is None and cited.amendment is not None:
@@ -122,13 +215,8 @@ def check_citation(citation: Citation, resolver: _Resolver, today: dt.date | Non
     if found is None:
         return item
     if cited.year is None:
-        same = [r for r in found if numbers.parse(r.number).edition_free == cited.edition_free]
-        if not same:  # a bare series cited: judge its first part
-            first = min({numbers.parse(r.number).edition_free for r in found}, key=part_order)
-            same = [r for r in found if numbers.parse(r.number).edition_free == first]
-        record = best_edition(same, today)
-        state = "现行版本" if record.status_on(today) == "current" else "最新版本"
-        notes.append(f"未注明年份，按{state} {record.number}")
+        record, note = _yearless_edition(cited, found, as_of, as_of_source, today)
+        notes.append(note)
     else:
         record = best_edition(found, today)
     status = record.status_on(today)
@@ -139,47 +227,95 @@ def check_citation(citation: Citation, resolver: _Resolver, today: dt.date | Non
     elif status == "current" and record.replaced_by:
         notes.append(f"将被 {'、'.join(record.replaced_by)} 代替"
                      + (f"（{record.withdrawal_date} 起）" if record.withdrawal_date else ""))
+    if citation.title and record.title and not titles_match(citation.title, record.title):
+        item["title_mismatch"] = True
+        notes.append(f"名称不符：文中为《{citation.title}》，{record.number} 为《{record.title}》")
     item["note"] = "；".join(notes)
     return item
 
 
 def failing(item: dict, fail_on: list[str]) -> bool:
-    return item["status"] in fail_on or ("missing" in fail_on and not item["in_kb"])
+    return (item["status"] in fail_on or ("missing" in fail_on and not item["in_kb"]
+                                          and item["status"] != "invalid")
+            or ("title_mismatch" in fail_on and item["title_mismatch"]))
 
 
 def check_text(text: str, index: NumberIndex, today: dt.date | None = None,
-               resolver: _Resolver | None = None) -> list[dict]:
+               resolver: _Resolver | None = None, as_of: dt.date | None = None,
+               as_of_source: str = "--as-of") -> list[dict]:
     """One checked entry per citation in `text`, in order."""
     resolver = resolver or _Resolver(index)
-    return [check_citation(c, resolver, today) for c in find_numbers(text)]
+    return [check_citation(c, resolver, today, as_of, as_of_source) for c in find_citations(text)]
 
 
-def check_files(paths: list[Path], index: NumberIndex, fail_on: str | None = None,
-                today: dt.date | None = None) -> dict:
-    """Check every document (all are read before any lookup, so a bad file fails fast).
+def _counts(citations: list[dict]) -> dict[str, int]:
+    counts: dict[str, int] = {status: 0 for status in (*STATUS_LABELS, "invalid", "missing", "title_mismatch")}
+    for item in citations:
+        counts[item["status"]] += 1
+        counts["missing"] += not item["in_kb"] and item["status"] != "invalid"
+        counts["title_mismatch"] += item["title_mismatch"]
+    return {k: v for k, v in counts.items() if v}
 
-    Returns {"files", "fail_on", "failed", "counts", "citations"}; each citation has file,
-    line, found, number, status, status_label, in_kb, resolved, title, replaced_by, latest,
-    note and failed."""
+
+def check_paths(paths: list[Path], index: NumberIndex, fail_on: str | None = None,
+                today: dt.date | None = None, as_of: dt.date | None = None) -> dict:
+    """Check every document (folders recursively).
+
+    Returns {"files", "fail_on", "as_of", "failed", "counts", "unjudged", "per_file",
+    "citations"}; each citation has file, line, page, found, number, status, status_label,
+    in_kb, resolved, title, cited_title, title_mismatch, replaced_by, latest, note and failed;
+    each per_file entry file, date, as_of, citations, failed, counts and error ("" if read)."""
     parse_fail_on(fail_on)
-    if not paths:
-        raise BadInput("give at least one document to check")
-    return check_texts([(str(path), read_document(path)) for path in paths], index, fail_on, today)
+    files = document_files(paths)
+    return check_documents([(str(p), lambda p=p: read_document(p)) for p in files], index,
+                           fail_on, today, as_of)
 
 
 def check_texts(named_texts: list[tuple[str, str]], index: NumberIndex, fail_on: str | None = None,
-                today: dt.date | None = None) -> dict:
-    """check_files for texts already read: (name, text) pairs; the same report, `file` being the name."""
+                today: dt.date | None = None, as_of: dt.date | None = None) -> dict:
+    """check_paths for texts already in hand: (name, text) pairs; `file` is the name."""
+    from kb.texts import readers
+
+    def reader(text: str, name: str):
+        return lambda: (text, [], readers.stated_date(text.splitlines(), name))
+
+    return check_documents([(name, reader(text, name)) for name, text in named_texts], index,
+                           fail_on, today, as_of)
+
+
+def check_documents(named_readers: list[tuple[str, Callable[[], tuple[str, list, str]]]],
+                    index: NumberIndex, fail_on: str | None = None, today: dt.date | None = None,
+                    as_of: dt.date | None = None) -> dict:
+    """The report of check_paths over (name, read) pairs; read() gives (text, pages, stated date)."""
     wanted = parse_fail_on(fail_on)
     resolver = _Resolver(index)
-    citations = []
-    for name, text in named_texts:
-        for item in check_text(text, index, today, resolver):
-            citations.append({"file": name, **item, "failed": failing(item, wanted)})
-    counts: dict[str, int] = {status: 0 for status in (*STATUS_LABELS, "missing")}
-    for item in citations:
-        counts[item["status"]] += 1
-        counts["missing"] += not item["in_kb"]
-    return {"files": [name for name, _ in named_texts], "fail_on": wanted,
-            "failed": any(item["failed"] for item in citations),
-            "counts": {k: v for k, v in counts.items() if v}, "citations": citations}
+    citations: list[dict] = []
+    per_file = []
+    for name, read in named_readers:
+        entry = {"file": name, "date": "", "as_of": "", "citations": 0, "failed": False,
+                 "counts": {}, "error": ""}
+        per_file.append(entry)
+        try:
+            text, pages, stated = read()
+        except KbError as exc:
+            entry.update(error=str(exc), failed=True)
+            continue
+        day, source = (as_of, "--as-of") if as_of else \
+            ((dt.date.fromisoformat(stated), "文件日期") if stated else (None, ""))
+        entry.update(date=stated, as_of=day.isoformat() if day else "")
+        items = []
+        for item in check_text(text, index, today, resolver, day, source):
+            item["page"] = pages[item["line"] - 1] if item["line"] <= len(pages) else None
+            items.append({"file": name, **item, "failed": failing(item, wanted)})
+        entry.update(citations=len(items), failed=any(i["failed"] for i in items), counts=_counts(items))
+        citations.extend(items)
+    counts = _counts(citations)
+    unjudged = sum(1 for item in citations if item["status"] in ("unknown", "invalid"))
+    return {"files": [name for name, _ in named_readers], "fail_on": wanted,
+            "as_of": as_of.isoformat() if as_of else "",
+            "failed": any(entry["failed"] for entry in per_file), "counts": counts,
+            "unjudged": unjudged, "errors": [e["error"] for e in per_file if e["error"]],
+            "per_file": per_file, "citations": citations}
+
+
+check_files = check_paths

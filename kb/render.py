@@ -31,6 +31,7 @@ LABELS = {
     "file": "文件", "resolved": "对应版本", "latest": "最新版本", "note": "说明", "status_label": "状态",
     "query": "查询", "error": "错误", "date": "日期", "change": "变更", "previous_status": "原状态",
     "effective_date": "生效日期", "source": "来源", "via": "记录方式", "watched": "关注项",
+    "page": "页", "cited_title": "文中名称", "title_mismatch": "名称不符",
 }
 STATUS_STYLES = {"current": "green", "upcoming": "cyan", "withdrawn": "red", "replaced": "yellow",
                  "unknown": "dim"}
@@ -259,8 +260,8 @@ def render_error_entry(entry: dict) -> None:
 
 # -- check, batch get, changes, watch -----------------------------------------------------
 
-CHECK_COLUMNS = ["file", "line", "found", "number", "status_label", "resolved", "replaced_by", "latest",
-                 "title", "note"]
+CHECK_COLUMNS = ["file", "page", "line", "found", "number", "status_label", "resolved", "replaced_by", "latest",
+                 "title", "cited_title", "note"]
 GET_COLUMNS = ["query", "number", "title", "status_label", "issue_date", "implementation_date",
                "replaced_by", "note", "error"]
 CHANGE_COLUMNS = ["date", "change", "number", "title", "status", "previous_status", "replaces",
@@ -268,34 +269,63 @@ CHANGE_COLUMNS = ["date", "change", "number", "title", "status", "previous_statu
 
 
 def _one_line(text: str) -> str:
-    return text.replace("\r", "").replace("\n", "↵")
+    return text.replace("\r", "").replace("\n", "↵").replace("\t", " ")
 
 
-def render_check(report: dict) -> None:
-    """Table of citations (行, 原文, 标准号, 状态, 替代为, 说明), then the counts."""
+def render_check(report: dict, written: list[str] = ()) -> None:
+    """Table of citations (行, 原文, 标准号, 状态, 替代为, 说明), the per-file summary for
+    several files, the counts with what could not be judged, and the files written."""
+    from kb.check import CHECK_LABELS
+
     console = out()
     several = len(report["files"]) > 1
+    paged = any(item["page"] for item in report["citations"])
     table = Table(show_lines=False, expand=False)
-    for column in (["文件"] if several else []) + ["行", "原文", "标准号", "状态", "替代为", "说明"]:
-        table.add_column(column, overflow="fold", no_wrap=column in ("行", "标准号", "状态"))
+    columns = (["文件"] if several else []) + (["页"] if paged else []) + ["行", "原文", "标准号", "状态", "替代为", "说明"]
+    for column in columns:
+        table.add_column(column, overflow="fold", no_wrap=column in ("页", "行", "标准号", "状态"))
     for item in report["citations"]:
         status = status_text(item["status"]) if item["in_kb"] else f"[dim]{item['status_label']}[/]"
+        if item["status"] == "invalid":
+            status = f"[red]{item['status_label']}[/]"
+        if item["title_mismatch"]:
+            status += f" [red]{CHECK_LABELS['title_mismatch']}[/]"
         replacement = "、".join(item["replaced_by"])
         if item["latest"] and item["latest"] not in item["replaced_by"]:
             replacement += f"（最新 {item['latest']}）"
-        note = "；".join(t for t in (item["title"], item["note"]) if t)
+        note = "；".join(t for t in (item["title"] if not item["title_mismatch"] else "", item["note"]) if t)
         row = [escape(_one_line(item["found"])), escape(item["number"]), status, escape(replacement), escape(note)]
-        table.add_row(*([escape(item["file"])] if several else []), str(item["line"]), *row)
+        table.add_row(*([escape(item["file"])] if several else []), *([str(item["page"] or "")] if paged else []),
+                      str(item["line"]), *row)
     if report["citations"]:
         console.print(table)
+    if several:
+        summary = Table(title="文件汇总", expand=False)
+        for column in ("文件", "引用数", "判断日期", "结果"):
+            summary.add_column(column, overflow="fold")
+        for entry in report["per_file"]:
+            verdict = f"[red]无法读取：{escape(entry['error'])}[/]" if entry["error"] else \
+                ("[red]未通过[/]" if entry["failed"] else "[green]通过[/]")
+            summary.add_row(escape(entry["file"]), str(entry["citations"]), entry["as_of"] or "今天", verdict)
+        console.print(summary)
     counts = report["counts"]
-    words = [f"{STATUS_LABELS[k]} {v}" for k, v in counts.items() if k in STATUS_LABELS]
+    words = [f"{CHECK_LABELS[k]} {v}" for k, v in counts.items() if k in CHECK_LABELS and k != "title_mismatch"]
     missing = f"（其中未收录 {counts['missing']}）" if counts.get("missing") else ""
     console.print(f"共 {len(report['citations'])} 处引用" + (f"：{'，'.join(words)}{missing}" if words else ""))
+    if counts.get("title_mismatch"):
+        console.print(f"[red]{counts['title_mismatch']} 处引用的《名称》与标准号不符[/]")
+    if report["unjudged"]:
+        console.print(f"[yellow]{report['unjudged']} 处引用无法判断状态[/]（未收录、状态未知或编号无效；"
+                      "--fail-on unknown 使未收录与状态未知的引用不通过）")
+    for error in report["errors"]:
+        err().print(f"Error: {escape(error)}", markup=True)
     if report["failed"]:
         failed = sum(1 for item in report["citations"] if item["failed"])
+        unreadable = f"，{len(report['errors'])} 个文件无法读取" if report["errors"] else ""
         console.print(f"[red]检查未通过[/]：{failed} 处引用的状态属于 --fail-on "
-                      f"{escape(','.join(report['fail_on']))}")
+                      f"{escape(','.join(report['fail_on']))}{unreadable}")
+    for path in written:
+        console.print(f"已写入 {escape(path)}")
 
 
 def render_answer(answer: dict) -> None:

@@ -359,3 +359,35 @@ def policy_sheets(report: dict) -> list[Sheet]:
 
 def write_policy_xlsx(report: dict, path: Path) -> str:
     return str(write_xlsx(path, policy_sheets(report)))
+
+
+# -- kb check ------------------------------------------------------------------------------
+
+CHECK_FILE_COLUMNS = [("file", "文件"), ("date", "文件日期"), ("as_of", "判断日期"), ("citations", "引用数"),
+                      ("failed", "未通过"), ("counts_text", "各状态数"), ("error", "错误")]
+CHECK_CITATION_COLUMNS = [("file", "文件"), ("page", "页"), ("line", "行"), ("found", "原文"),
+                          ("number", "标准号"), ("status_label", "状态"), ("resolved", "对应版本"),
+                          ("replaced_by", "被代替为"), ("latest", "最新版本"), ("title", "标准名称"),
+                          ("cited_title", "文中名称"), ("title_mismatch", "名称不符"), ("note", "说明"),
+                          ("failed", "未通过")]
+
+
+def check_sheets(report: dict, labels: dict[str, str]) -> list[Sheet]:
+    """Per-file summary and every citation of a `kb check` report (`labels`: status → 中文)."""
+    files = [{**entry, "counts_text": "，".join(f"{labels.get(k, k)} {v}" for k, v in entry["counts"].items())}
+             for entry in report["per_file"]]
+    citations = [{**item, "found": item["found"].replace("\n", " ")} for item in report["citations"]]
+    return [Sheet("文件汇总", CHECK_FILE_COLUMNS, files, numeric={"citations"}),
+            Sheet("引用", CHECK_CITATION_COLUMNS, citations, numeric={"page", "line"})]
+
+
+def write_check_reports(report: dict, labels: dict[str, str], *, xlsx: Path | None = None,
+                        csv_file: Path | None = None) -> list[str]:
+    """The workbook (both sheets) and/or the citations as CSV; the paths written."""
+    sheets = check_sheets(report, labels)
+    written = []
+    if xlsx:
+        written.append(str(write_xlsx(xlsx, sheets)))
+    if csv_file:
+        written.append(str(write_csv(csv_file, sheets[1])))
+    return written

@@ -41,8 +41,8 @@ EXPECTED = [  # (line in the TXT file, number, status, in the knowledge base)
     (8, "DB23/T 2419-2026", "unknown", True),
 ]
 
-# The PDF fixture has no CJK font to draw with (fc-list :lang=zh finds none), so its text is
-# ASCII plus em dashes (DejaVuSans), with the same citations and line breaks.
+# This PDF is ASCII plus em dashes (DejaVuSans), with the same citations and line breaks;
+# the Chinese PDFs (Noto Sans CJK) are in tests/test_check_documents.py.
 PDF_LINES = [
     "Inspection basis",
     "1 Drafted after GB/T 1.1—2020, no longer GB/T 1.1-2009.",
@@ -188,7 +188,8 @@ def test_yearless_citation_of_a_replaced_series_uses_the_newest_edition(setup):
 
 
 def test_fail_on_words():
-    assert parse_fail_on(None) == ["replaced", "withdrawn"]
+    assert parse_fail_on(None) == ["replaced", "withdrawn", "invalid", "title_mismatch"]
+    assert parse_fail_on("名称不符,编号无效,未收录") == ["title_mismatch", "invalid", "missing"]
     assert parse_fail_on("被代替，废止,unknown") == ["replaced", "withdrawn", "unknown"]
     assert parse_fail_on("none") == []
     with pytest.raises(BadInput, match="unknown --fail-on status 'old'"):
@@ -213,7 +214,7 @@ def test_check_every_format_json(setup, fmt):
     report = json.loads(result.stdout)
     got = [(i["number"], i["status"], i["in_kb"]) for i in report["citations"]]
     assert got == [(number, status, in_kb) for _, number, status, in_kb in EXPECTED]
-    assert report["fail_on"] == ["replaced", "withdrawn"] and report["failed"] is True
+    assert report["fail_on"] == ["replaced", "withdrawn", "invalid", "title_mismatch"] and report["failed"] is True
     if fmt in ("txt", "md"):  # read as they are: lines are the file's lines
         assert [i["line"] for i in report["citations"]] == [line for line, *_ in EXPECTED]
     else:  # extracted text: lines still run in document order
@@ -242,14 +243,14 @@ def test_human_table_has_chinese_labels(setup):
     for label in ("行", "原文", "标准号", "状态", "替代为", "说明", "现行", "被代替", "废止", "即将实施", "未收录"):
         assert label in out, label
     assert "共 9 处引用：现行 3，即将实施 1，废止 1，被代替 2，未知 2（其中未收录 1）" in out
-    assert "检查未通过：3 处引用的状态属于 --fail-on replaced,withdrawn" in out
+    assert "检查未通过：3处引用的状态属于--fail-onreplaced,withdrawn,invalid,title_mismatch" in "".join(out.split())
 
 
 def test_csv_output(setup):
     result = kb(setup, "check", str(setup["docs"]["txt"]), "--csv")
     rows = result.stdout.splitlines()
-    assert rows[0] == "文件,行,原文,标准号,状态,对应版本,被代替为,最新版本,标准名称,说明"
-    assert f"{setup['docs']['txt']},2,GB/T 1.1-2009,GB/T 1.1-2009,被代替,GB/T 1.1-2009,GB/T 1.1-2020,GB/T 1.1-2020,," in rows
+    assert rows[0] == "文件,页,行,原文,标准号,状态,对应版本,被代替为,最新版本,标准名称,文中名称,说明"
+    assert f"{setup['docs']['txt']},,2,GB/T 1.1-2009,GB/T 1.1-2009,被代替,GB/T 1.1-2009,GB/T 1.1-2020,GB/T 1.1-2020,,," in rows
 
 
 def test_several_files_in_one_report(setup):
@@ -278,7 +279,7 @@ def test_unreadable_document_is_one_line(setup, tmp_path, name, body, code, mess
 
 @pytest.mark.parametrize("args, message", [
     (["check", "/nonexistent/spec.txt"], "Error: /nonexistent/spec.txt: no such file"),
-    (["check", "/tmp", "--json"], "Error: /tmp is a directory; give document files"),
+    (["check", str(Path(__file__).parent / "conftest.py") + ".d", "--json"], "Error: "),
     (["check", "x.txt", "--fail-on", "old"], "Error: unknown --fail-on status 'old'"),
 ])
 def test_bad_arguments_exit_2(setup, args, message):

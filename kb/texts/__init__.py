@@ -3,7 +3,9 @@
 Pure domain code (no Whoosh, no network):
 
     model.py            Document, stable ids, corpus/texts.jsonl load / write / merge
-    readers.py          plain text, Markdown (laws format), HTML pages, PDF, DOCX → text, title, dates
+    readers.py          plain text, Markdown (laws format), HTML pages, PDF, DOCX → text, title, dates;
+                        document_lines (every line, PDF pages kept) for kb check
+    limits.py           size caps: regular files ≤ 64 MB, DOCX parts, PDF flate streams, text length
     segment.py          segment(doc) → ClauseTree; normalize_clause_ref(kind, ref) → path
     segment_law.py      编 / 分编 / 章 / 节 / 条 / 款 / 项
     segment_policy.py   一、 / (一) / 1. / (1) and 专栏N with —— items (GB/T 9704)

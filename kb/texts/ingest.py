@@ -18,6 +18,7 @@ from kb.errors import BadInput, CorpusError, KbError, ParseError
 from kb.records import Source, now_iso, sha256
 from kb.texts.model import DOC_KINDS, TEXTS_FILE, Document, load_documents, merge_documents, \
     write_documents
+from kb.texts.limits import read_file
 from kb.texts.readers import FORMATS, ReadResult, read_bytes
 from kb.texts.segment_law import ARTICLE
 
@@ -146,10 +147,7 @@ def store_documents(documents: Iterable[Document], corpus: str | Path | None = N
 
 
 def _read(file: Path) -> bytes:
-    try:
-        return file.read_bytes()
-    except OSError as exc:
-        raise ParseError(f"{file}: cannot read ({exc.strerror})") from exc
+    return read_file(file)
 
 
 def _emit(progress: Progress | None, event: str, **data) -> None:

@@ -3,19 +3,24 @@
 Every reader is pure: `(body: bytes, name: str) -> ReadResult`, where `name` is the
 file name or URL (used for the format, the fallback title and a version date in
 names like `标准化法(2017-11-04).md`). The text comes back one paragraph a line.
-Unreadable input raises kb.errors.ParseError with one line saying why.
+`document_lines` gives every line as the document shows it (nothing re-joined, PDF pages
+kept) for citation checks. Unreadable or oversized input (kb.texts.limits) raises
+kb.errors.ParseError with one line saying why.
 """
 from __future__ import annotations
 
 import datetime as dt
 import io
 import re
+import zipfile
+import zlib
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 from urllib.parse import unquote, urlparse
 
 from kb import numbers
 from kb.errors import ParseError
+from kb.texts import limits
 
 FORMATS = {".txt": "text", ".text": "text", ".md": "markdown", ".markdown": "markdown",
            ".html": "html", ".htm": "html", ".shtml": "html", ".pdf": "pdf", ".docx": "docx"}
@@ -33,6 +38,12 @@ class ReadResult:
     @property
     def best_title(self) -> str:
         return self.title or self.name_title
+
+
+@dataclass(frozen=True)
+class Line:
+    text: str
+    page: int | None = None  # PDF page, from 1
 
 
 # -- names, encodings, dates ----------------------------------------------------
@@ -60,20 +71,31 @@ def format_of(name: str) -> str:
 
 
 def decode(body: bytes, name: str = "", declared: str = "") -> str:
-    """Decode explicitly: a declared charset, else UTF-8, else GB18030; binary input is refused."""
+    """Decode explicitly, trusting no label the bytes contradict: valid UTF-8 is UTF-8 whatever
+    the label; else the declared charset, unless it is a one-byte charset (latin-1 …) and the
+    bytes read as Chinese in GB18030; else GB18030. Binary input is refused."""
     if b"\x00" in body[:4096]:
         raise ParseError(f"{_short(name)}: binary data, not text")
-    for encoding in [declared, "utf-8-sig", "gb18030"]:
-        if not encoding:
-            continue
-        try:
-            text = body.decode(encoding)
-        except (UnicodeDecodeError, LookupError):
-            continue
-        if encoding == "gb18030" and not _plausible_chinese(text):
-            break
-        return text.replace("\r\n", "\n").replace("\r", "\n")
-    raise ParseError(f"{_short(name)}: not UTF-8 or GB18030 text")
+    text = _try_decode(body, "utf-8-sig")
+    if text is None and declared:
+        text = _try_decode(body, declared)
+        if text is not None and (len(text) == len(body) or not _plausible_chinese(text)):
+            chinese = _try_decode(body, "gb18030")
+            text = chinese if chinese is not None and _plausible_chinese(chinese) else text
+    if text is None:
+        text = _try_decode(body, "gb18030")
+        if text is not None and not _plausible_chinese(text):
+            text = None
+    if text is None:
+        raise ParseError(f"{_short(name)}: not UTF-8 or GB18030 text")
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def _try_decode(body: bytes, encoding: str) -> str | None:
+    try:
+        return body.decode(encoding)
+    except (UnicodeDecodeError, LookupError):
+        return None
 
 
 def _plausible_chinese(text: str) -> bool:
@@ -136,6 +158,15 @@ def _dated_lines(lines: list[str]) -> list[str]:
         if _DATE.match(bare) or (near_top and line[:1] in "（(" and _DATE.search(line)):
             picked.append(line)
     return picked
+
+
+def stated_date(lines: list[str], name: str = "") -> str:
+    """The date a document states for itself (YYYY-MM-DD, "" if none): the version date in its
+    file name, else the issue, amendment or effective date of its date lines (a standard's
+    cover "2020-03-31发布", a policy's closing signature date)."""
+    name_date = name_parts(name)[1] if name else ""
+    dates = dates_in(_dated_lines([line.strip() for line in lines if line.strip()]))
+    return name_date or dates.get("issued") or dates.get("amended") or dates.get("effective") or ""
 
 
 def _version(dates: dict[str, str], name_date: str) -> dict[str, str]:
@@ -242,18 +273,22 @@ _BLOCKS = ["p", "div", "li", "tr", "h1", "h2", "h3", "h4", "h5", "h6", "br", "ta
            "article", "blockquote", "pre", "dd", "dt"]
 _BYLINE = re.compile(r"^(来源|发布时间|发布日期|发文日期|作者|浏览次数|点击数|阅读量)\s*[：:]")
 _SITE_SUFFIX = re.compile(r"\s*[-_|–—]\s*[^-_|–—]*(政府|网|委员会|部|局|厅|门户|官网)[^-_|–—]*$")
+_DECLARED = re.compile(r"charset\s*=\s*[\"']?([A-Za-z0-9_-]+)")
 
 
-def read_html(body: bytes, name: str = "") -> ReadResult:
-    """A government page: the main text only (navigation, header, footer and scripts dropped)."""
+def html_charset(body: bytes) -> str:
+    """The charset a page declares in its first 4 KB ("" if none); GB2312/GBK read as GB18030."""
+    declared = _DECLARED.search(body[:4096].decode("ascii", "ignore"))
+    charset = declared.group(1).lower() if declared else ""
+    return "gb18030" if charset in ("gb2312", "gbk", "x-gbk") else charset
+
+
+def _html_lines(body: bytes, name: str) -> tuple[str, list[str]]:
+    """(title, main text lines) of a page: navigation, header, footer and scripts dropped;
+    table cells kept apart by a tab."""
     from bs4 import BeautifulSoup
 
-    head = body[:4096].decode("ascii", "ignore")
-    declared = re.search(r"charset\s*=\s*[\"']?([A-Za-z0-9_-]+)", head)
-    charset = declared.group(1).lower() if declared else ""
-    if charset in ("gb2312", "gbk"):
-        charset = "gb18030"
-    markup = decode(body, name, charset)
+    markup = decode(body, name, html_charset(body))
     try:
         soup = BeautifulSoup(markup, "lxml")
     except Exception as exc:  # lxml gives up on some binary garbage
@@ -272,19 +307,45 @@ def read_html(body: bytes, name: str = "") -> ReadResult:
     if main is None:
         raise ParseError(f"{_short(name)}: no text in the page")
     title = meta_title or _heading_in(main) or _SITE_SUFFIX.sub("", page_title)
-    for br in main.find_all("br"):
-        br.replace_with("\n")
-    for block in main.find_all(_BLOCKS):
-        block.insert_before("\n")
-        block.insert_after("\n")
-    lines = clean_lines(re.sub(r"[ \t\u00a0]+", " ", main.get_text()))
+    text = re.sub(r"[ \u00a0]+", " ", _text_with_breaks(main))
+    lines = [re.sub(r"\s*\t[\s\t]*", "\t", line.strip(" \t")) for line in text.split("\n")]
+    return title.strip(), clean_lines("\n".join(lines))
+
+
+def _text_with_breaks(root) -> str:
+    """The text under `root`, a line break around each block and for <br>, a tab after each
+    table cell; one iterative walk (bs4's insert_after is quadratic in nesting depth)."""
+    from bs4 import CData, NavigableString, Tag
+
+    parts: list[str] = []
+    stack = [(root, False)]
+    while stack:
+        node, closing = stack.pop()
+        if closing:
+            parts.append("\t" if node.name in ("td", "th") else "")
+            parts.append("\n" if node.name in _BLOCKS else "")
+        elif isinstance(node, Tag):
+            if node.name == "br":
+                parts.append("\n")
+                continue
+            parts.append("\n" if node.name in _BLOCKS else "")
+            stack.append((node, True))
+            stack.extend((child, False) for child in reversed(node.contents))
+        elif type(node) in (NavigableString, CData):
+            parts.append(str(node))
+    return "".join(parts)
+
+
+def read_html(body: bytes, name: str = "") -> ReadResult:
+    """A government page: the main text only (navigation, header, footer and scripts dropped)."""
+    title, lines = _html_lines(body, name)
     if lines and title and lines[0].replace(" ", "") == title.replace(" ", ""):
         lines = lines[1:]
     while lines and _BYLINE.match(lines[0]):
         lines = lines[1:]
     if not lines:
         raise ParseError(f"{_short(name)}: no text in the page")
-    return _result(lines, name, "html", title=title.strip())
+    return _result(lines, name, "html", title=title)
 
 
 def _meta(soup, key: str) -> str:
@@ -292,22 +353,36 @@ def _meta(soup, key: str) -> str:
     return (tag.get("content") or "").strip() if tag else ""
 
 
-def _text_weight(tag) -> int:
-    text = len(tag.get_text(strip=True))
-    links = sum(len(a.get_text(strip=True)) for a in tag.find_all("a"))
-    return text - 2 * links
+def _text_weights(soup) -> dict[int, int]:
+    """id(tag) → characters of text minus twice those in links, for every tag, in one
+    bottom-up pass (20,000 nested containers cost 20,000 steps, not 20,000²)."""
+    from bs4 import CData, NavigableString
+
+    text: dict[int, int] = {}
+    links: dict[int, int] = {}
+    for tag in reversed(soup.find_all(True)):
+        chars = linked = 0
+        for child in tag.children:
+            if type(child) in (NavigableString, CData):
+                chars += len(child.strip())
+            elif id(child) in text:
+                chars += text[id(child)]
+                linked += links[id(child)]
+        text[id(tag)], links[id(tag)] = chars, (chars if tag.name == "a" else linked)
+    return {key: text[key] - 2 * links[key] for key in text}
 
 
 def _main_element(soup):
     """<article>/<main>, else the content-like container with the most non-link text, else <body>."""
+    weights = _text_weights(soup)
     for name in ("article", "main"):
         tag = soup.find(name)
-        if tag is not None and _text_weight(tag) > 50:
+        if tag is not None and weights.get(id(tag), 0) > 50:
             return tag
     candidates = [tag for tag in soup.find_all(["div", "section", "td"])
                   if _CONTENT.search(" ".join([*(tag.get("class") or []), tag.get("id") or ""]))]
-    best = max(candidates, key=_text_weight, default=None)
-    if best is not None and _text_weight(best) > 50:
+    best = max(candidates, key=lambda tag: weights.get(id(tag), 0), default=None)
+    if best is not None and weights.get(id(best), 0) > 50:
         return best
     return soup.body or soup
 
@@ -322,30 +397,97 @@ def _heading_in(main) -> str:
     return ""
 
 
-# -- PDF and DOCX --------------------------------------------------------------------
+# -- PDF --------------------------------------------------------------------------------------
 
 _PAGE_NUMBER = re.compile(r"^[-—–\s]*([0-9]{1,4}|[IVXⅠⅡⅢⅣⅤⅥⅦⅧⅨⅩ]+)[-—–\s]*$")
 _ENDS_SENTENCE = tuple("。；：！？!?;:”\"）)】")
+CELL_GAP_EMS = 1.5  # a horizontal gap this many font sizes wide separates cells or columns
 
 
-def read_pdf(body: bytes, name: str = "") -> ReadResult:
-    """A PDF with a text layer (pdfplumber); page numbers and running headers are dropped."""
+def _page_lines(page) -> list[str]:
+    """A page's lines, top to bottom, from pdfplumber's words: words on one line are joined
+    by a space, or by a tab across a gap wider than CELL_GAP_EMS (a table cell, a column)."""
+    from pdfplumber.utils import cluster_objects
+
+    words = page.extract_words(x_tolerance=1.5, y_tolerance=3, extra_attrs=["size"])
+    lines = []
+    for row in sorted(cluster_objects(words, "top", 3), key=lambda r: min(w["top"] for w in r)):
+        row.sort(key=lambda w: w["x0"])
+        parts = [row[0]["text"]]
+        for before, word in zip(row, row[1:]):
+            gap = word["x0"] - before["x1"]
+            size = max(before["size"], word["size"], 1)
+            parts.append(("\t" if gap > CELL_GAP_EMS * size else " " if gap > 0.1 * size else "") + word["text"])
+        line = "".join(parts).strip()
+        if line:
+            lines.append(line)
+    return lines
+
+
+def _pdf_failure(name: str, exc: Exception) -> ParseError:
+    if re.search(r"password|encrypt", f"{exc!r} {exc.__cause__!r} {exc.args!r}", re.I):
+        return ParseError(f"{_short(name)}: encrypted PDF (needs a password); save an unprotected copy")
+    return ParseError(f"{_short(name)}: damaged or unreadable PDF ({exc.__class__.__name__})")
+
+
+def pdf_lines(body: bytes, name: str = "") -> list[Line]:
+    """The lines of a PDF's text layer with their pages; page numbers and running headers
+    and footers (first or last lines repeated on several pages) dropped."""
     import pdfplumber
 
     if not body.lstrip()[:5] == b"%PDF-":
         raise ParseError(f"{_short(name)}: not a PDF file")
+    limits.check_size(body, _short(name))
+    limits.check_pdf_streams(body, _short(name))
     try:
         with pdfplumber.open(io.BytesIO(body)) as pdf:
-            pages = [(page.extract_text() or "") for page in pdf.pages]
+            pages = []
+            for page in pdf.pages:
+                pages.append(_page_lines(page))
+                page.close()
+    except ParseError:
+        raise
     except Exception as exc:  # pdfminer raises many types for damaged files
-        raise ParseError(f"{_short(name)}: damaged or unreadable PDF ({exc.__class__.__name__})") from exc
-    page_lines = [[ln.strip() for ln in page.split("\n") if ln.strip()] for page in pages]
-    running = _running_lines(page_lines)
-    lines = [ln for page in page_lines for ln in page
-             if not _PAGE_NUMBER.match(ln) and ln not in running]
+        raise _pdf_failure(name, exc) from exc
+    if not all(pages):
+        pages = _fill_from_pdfium(body, pages)
+    running = _running_lines(pages)
+    lines = [Line(text, number) for number, page in enumerate(pages, 1) for text in page
+             if not _PAGE_NUMBER.match(text) and text not in running]
     if not lines:
         raise ParseError(f"{_short(name)}: the PDF has no text layer (a scan?)")
-    return _result(join_wrapped(lines), name, "pdf")
+    return lines
+
+
+def _fill_from_pdfium(body: bytes, pages: list[list[str]]) -> list[list[str]]:
+    """Pages pdfminer found no text on, read again with PDFium (a pdfplumber dependency):
+    pdfminer cannot map a CID font whose encoding is an embedded CMap (fpdf2's OpenType
+    CJK fonts) back to text. PDFium's lines keep no cell tabs."""
+    import pypdfium2 as pdfium
+
+    try:
+        document = pdfium.PdfDocument(body)
+    except Exception:  # noqa: BLE001 - pdfminer's reading stands
+        return pages
+    try:
+        filled = []
+        for number, lines in enumerate(pages):
+            if not lines and number < len(document):
+                textpage = document[number].get_textpage()
+                text = textpage.get_text_range().replace("\r\n", "\n").replace("\r", "\n")
+                textpage.close()
+                lines = [line.strip() for line in text.split("\n") if line.strip()]
+            filled.append(lines)
+        return filled
+    except Exception:  # noqa: BLE001
+        return pages
+    finally:
+        document.close()
+
+
+def read_pdf(body: bytes, name: str = "") -> ReadResult:
+    """A PDF with a text layer (pdfplumber); wrapped lines re-joined into paragraphs."""
+    return _result(join_wrapped([line.text for line in pdf_lines(body, name)]), name, "pdf")
 
 
 def _running_lines(pages: list[list[str]]) -> set[str]:
@@ -361,7 +503,8 @@ def _running_lines(pages: list[list[str]]) -> set[str]:
 
 def join_wrapped(lines: list[str]) -> list[str]:
     """Re-join paragraphs a PDF wrapped: a line as long as the page's full lines, not ending a
-    sentence, continues on the next line unless that one starts a new numbered part."""
+    sentence, continues on the next line unless that one starts a new numbered part. Two
+    Latin letters or digits meeting at the join keep a space between them ("2019 and")."""
     lengths = sorted(len(line) for line in lines)
     full = lengths[int(len(lengths) * 0.9)] if lengths else 0
     joined: list[str] = []
@@ -369,46 +512,183 @@ def join_wrapped(lines: list[str]) -> list[str]:
         previous = joined[-1] if joined else ""
         if (len(previous) >= max(12, 0.85 * full) and not previous.endswith(_ENDS_SENTENCE)
                 and not _MARKER.match(line)):
-            joined[-1] += line
+            glue = " " if previous[-1:].isascii() and previous[-1:].isalnum() and line[:1].isascii() \
+                and line[:1].isalnum() else ""
+            joined[-1] += glue + line
         else:
             joined.append(line)
     return joined
 
 
+# -- DOCX -------------------------------------------------------------------------------------
+
+_W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+_RUN_TEXT = {f"{_W}t": None, f"{_W}tab": "\t", f"{_W}br": "\n", f"{_W}cr": "\n",
+             f"{_W}noBreakHyphen": "-"}
+_WRAPPERS = {f"{_W}sdt", f"{_W}sdtContent", f"{_W}customXml", f"{_W}smartTag", f"{_W}ins"}
+_NOTE_PARTS = ("word/footnotes.xml", "word/endnotes.xml")
+_OFFICE_DOCUMENT = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument"
+
+
+@dataclass
+class DocxContent:
+    title: str  # from the document's properties ("" if none)
+    first_style: str  # lower-case style name of the first paragraph ("title", "heading 1" …)
+    body: list[str]  # paragraphs (split at line breaks) and table rows (cells tab-separated)
+    notes: list[str]  # footnotes and endnotes
+    margins: list[str]  # headers and footers, each text once
+
+    def all_lines(self) -> list[str]:
+        return [*self.body, *self.notes, *self.margins]
+
+
+def _xml(data: bytes):
+    from lxml import etree
+
+    parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False,
+                             remove_comments=True)
+    return etree.fromstring(data, parser)
+
+
+def _paragraph_text(paragraph) -> str:
+    parts = []
+    for element in paragraph.iter(*_RUN_TEXT):
+        if element.tag == f"{_W}t":
+            parts.append(element.text or "")
+        elif element.getparent().tag == f"{_W}r":  # not a tab stop in the paragraph's properties
+            parts.append(_RUN_TEXT[element.tag])
+    return "".join(parts)
+
+
+def _block_lines(container, styles: dict[str, str], first_style: list[str]) -> list[str]:
+    """Lines of a body, cell or note: paragraphs split at breaks; a table row a line, its
+    cells joined by tabs. `first_style` receives the style name of the first paragraph."""
+    lines: list[str] = []
+    for child in container.iterchildren():
+        if child.tag == f"{_W}p":
+            text = _paragraph_text(child)
+            if text.strip() and not first_style:
+                style = child.find(f"{_W}pPr/{_W}pStyle")
+                first_style.append(styles.get(style.get(f"{_W}val"), "") if style is not None else "")
+            lines.extend(text.split("\n"))
+        elif child.tag == f"{_W}tbl":
+            for row in child.iterchildren(f"{_W}tr"):
+                cells = [" ".join(t.strip() for t in _block_lines(cell, styles, ["cell"]) if t.strip())
+                         for cell in row.iterchildren(f"{_W}tc")]
+                if any(cells):
+                    lines.append("\t".join(cells))
+        elif child.tag in _WRAPPERS:
+            lines.extend(_block_lines(child, styles, first_style))
+    return [line.strip() for line in lines if line.strip()]
+
+
+def _style_names(archive, name: str) -> dict[str, str]:
+    """styleId → lower-case style name, in one pass (a document may define 20,000 styles)."""
+    if "word/styles.xml" not in archive.namelist():
+        return {}
+    root = _xml(limits.read_part(archive, "word/styles.xml", name))
+    names = {}
+    for style in root.iterchildren(f"{_W}style"):
+        label = style.find(f"{_W}name")
+        names[style.get(f"{_W}styleId")] = (label.get(f"{_W}val") if label is not None else "").lower()
+    return names
+
+
+def _main_part(archive, name: str) -> str:
+    if "_rels/.rels" in archive.namelist():
+        for rel in _xml(limits.read_part(archive, "_rels/.rels", name)):
+            if rel.get("Type") == _OFFICE_DOCUMENT:
+                return rel.get("Target", "").lstrip("/")
+    return "word/document.xml"
+
+
+def docx_content(body: bytes, name: str = "") -> DocxContent:
+    """A Word document's text, read with zipfile and lxml under the size limits."""
+    from lxml import etree
+
+    limits.check_size(body, _short(name))
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(body))
+        limits.check_zip_sizes(archive, _short(name))
+        names = set(archive.namelist())
+        main = _main_part(archive, name)
+        if main not in names:
+            raise KeyError(main)
+        styles = _style_names(archive, name)
+        first_style: list[str] = []
+        root = _xml(limits.read_part(archive, main, name))
+        document_body = root.find(f"{_W}body")
+        lines = _block_lines(document_body if document_body is not None else root, styles, first_style)
+        notes = []
+        for part in (p for p in _NOTE_PARTS if p in names):
+            for note in _xml(limits.read_part(archive, part, name)):
+                if note.get(f"{_W}type") in (None, "normal"):
+                    notes.extend(_block_lines(note, styles, ["note"]))
+        margins: list[str] = []
+        for part in sorted(p for p in names if re.fullmatch(r"word/(header|footer)\d*\.xml", p)):
+            margins.extend(line for line in _block_lines(_xml(limits.read_part(archive, part, name)),
+                                                         styles, ["margin"]) if line not in margins)
+        title = ""
+        if "docProps/core.xml" in names:
+            core = _xml(limits.read_part(archive, "docProps/core.xml", name))
+            found = core.find("{http://purl.org/dc/elements/1.1/}title")
+            title = (found.text or "").strip() if found is not None else ""
+    except ParseError:
+        raise
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, KeyError, etree.XMLSyntaxError, OSError,
+            EOFError, ValueError, NotImplementedError, RuntimeError, zlib.error) as exc:
+        raise ParseError(f"{_short(name)}: damaged or unreadable DOCX ({exc.__class__.__name__})") from exc
+    return DocxContent(title, first_style[0] if first_style else "", lines, notes, margins)
+
+
 def read_docx(body: bytes, name: str = "") -> ReadResult:
     """A Word document: paragraphs and table rows in order; the title from its properties or
     its first Title/Heading paragraph."""
-    import docx
-    from docx.table import Table
-    from docx.text.paragraph import Paragraph
-
-    try:
-        document = docx.Document(io.BytesIO(body))
-    except Exception as exc:  # zipfile, KeyError, lxml errors for damaged packages
-        raise ParseError(f"{_short(name)}: damaged or unreadable DOCX ({exc.__class__.__name__})") from exc
-    lines: list[str] = []
-    title = (document.core_properties.title or "").strip()
-    for child in document.element.body.iterchildren():
-        tag = child.tag.rsplit("}", 1)[-1]
-        if tag == "p":
-            paragraph = Paragraph(child, document)
-            text = paragraph.text.strip()
-            style = (paragraph.style.name if paragraph.style is not None else "") or ""
-            if text and not title and not lines and style.startswith(("Title", "Heading")):
-                title = text
-                continue
-            lines.extend(t.strip() for t in text.split("\n") if t.strip())
-        elif tag == "tbl":
-            for row in Table(child, document).rows:
-                cells = [cell.text.strip() for cell in row.cells]
-                if any(cells):
-                    lines.append("\t".join(cells))
+    content = docx_content(body, name)
+    title, lines = content.title, content.body
+    if not title and lines and content.first_style.startswith(("title", "heading")):
+        title, lines = lines[0], lines[1:]
     if lines and title and lines[0] == title:
         lines = lines[1:]
     lines = clean_lines("\n".join(lines))
     if not lines:
         raise ParseError(f"{_short(name)}: the document has no text")
     return _result(lines, name, "docx", title=title)
+
+
+# -- every format as lines, for citation checks -----------------------------------------------
+
+def _markdown_row(line: str) -> str:
+    """A Markdown table row's cells joined by tabs; its |---| rule an empty line."""
+    if not line.lstrip().startswith("|"):
+        return line
+    cells = [cell.strip() for cell in line.strip().strip("|").split("|")]
+    return "" if all(re.fullmatch(r":?-+:?", cell) for cell in cells) else "\t".join(cells)
+
+
+def document_lines(body: bytes, name: str, fmt: str | None = None) -> list[Line]:
+    """Every line of a document in reading order, nothing re-joined: TXT and Markdown as the
+    file's lines (blank ones too, so numbers are the file's); HTML the page's main text;
+    PDF the text layer with pages; DOCX the body, then footnotes and endnotes, then headers
+    and footers."""
+    fmt = fmt or format_of(name)
+    limits.check_size(body, _short(name))
+    if fmt in ("text", "markdown"):
+        lines = [Line(text) for text in decode(body, name).lstrip("\ufeff").split("\n")]
+        if fmt == "markdown":
+            lines = [Line(_markdown_row(line.text)) for line in lines]
+    elif fmt == "html":
+        title, texts = _html_lines(body, name)
+        lines = [Line(text) for text in texts]
+    elif fmt == "pdf":
+        lines = pdf_lines(body, name)
+    elif fmt == "docx":
+        content = docx_content(body, name)
+        lines = [Line(text) for text in content.all_lines()]
+    else:
+        raise ParseError(f"{_short(name)}: unknown format {fmt!r}")
+    limits.check_text_size("\n".join(line.text for line in lines), _short(name))
+    return lines
 
 
 # -- standards: number and title from the cover ----------------------------------------------
@@ -434,6 +714,7 @@ def standard_cover(lines: list[str]) -> tuple[str, str]:
 def read_bytes(body: bytes, name: str, fmt: str | None = None) -> ReadResult:
     """Dispatch on the format (from the name's extension unless given)."""
     fmt = fmt or format_of(name)
+    limits.check_size(body, _short(name))
     reader = {"text": read_text, "markdown": read_markdown, "html": read_html,
               "pdf": read_pdf, "docx": read_docx}.get(fmt)
     if reader is None:
