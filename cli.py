@@ -228,18 +228,25 @@ def stats(ctx: typer.Context, as_json: JsonOpt = False):
 @app.command("import")
 def import_(
     ctx: typer.Context,
-    files: Annotated[list[Path], typer.Argument(help="Announcement JSON, CSV or XLSX files, or directories.")],
+    files: Annotated[Optional[list[Path]], typer.Argument(help="Announcement JSON, CSV or XLSX files, or directories.")] = None,
     sheet: Annotated[Optional[str], typer.Option("--sheet", help="XLSX sheet name (default: the first).")] = None,
+    saved_pages: Annotated[Optional[Path], typer.Option("--saved-pages", help="A folder of saved platform pages (../shared/pages): every record they hold.")] = None,
     as_json: JsonOpt = False,
 ):
     """Import standard lists into the corpus (merged by canonical number), then run `kb index update`.
 
     Example: kb import ../shared/records/announcements/ 标准清单.xlsx
+    Example: kb import --saved-pages ../shared/pages
     """
-    from crawlers.importer import import_files
+    from crawlers.importer import import_files, import_saved_pages
     from kb.changes import record_changes
 
-    report = import_files(files, ctx.obj.corpus_dir, sheet=sheet, record_changes=record_changes)
+    if saved_pages is not None:
+        report = import_saved_pages(saved_pages, ctx.obj.corpus_dir, record_changes=record_changes)
+    elif files:
+        report = import_files(files, ctx.obj.corpus_dir, sheet=sheet, record_changes=record_changes)
+    else:
+        raise BadInput("give files to import, or --saved-pages DIR")
     render.print_json(report.summary()) if as_json else render.render_import(report.summary())
     if report.errors:
         raise typer.Exit(1)

@@ -230,6 +230,8 @@ def render_import(summary: dict) -> None:
                 f"更新 {summary['updated']}，未变 {summary['unchanged']}，变更记录 {summary['changes']} 条")
     for error in summary["errors"]:
         warn(error)
+    for skipped in summary.get("skipped", []):
+        out().print(f"[dim]跳过 {escape(skipped)}[/]", soft_wrap=True)
     if summary["new"] or summary["updated"]:
         out().print("[dim]运行 `kb index update` 使索引包含这些记录。[/]")
 
