@@ -305,6 +305,38 @@ def crawl_(
         raise typer.Exit(1)
 
 
+@app.command("sync")
+def sync_(
+    ctx: typer.Context,
+    sources: Annotated[Optional[list[str]], typer.Argument(help="samr, openstd, hbba, dbba, ttbz, jjg (default: all of them).")] = None,
+    since: Annotated[Optional[str], typer.Option("--since", help="Keep only standards issued on or after this day (YYYY-MM-DD).")] = None,
+    max_pages: Annotated[Optional[int], typer.Option("--max-pages", help="At most N pages per source; the next kb sync continues.")] = None,
+    full: Annotated[bool, typer.Option("--full", help="Walk every list page, not just those since the last sync (details still only for changed records).")] = False,
+    base_url: Annotated[Optional[str], typer.Option("--base-url", envvar="KB_BASE_URL", help="Fetch from this mirror instead ($KB_BASE_URL), e.g. http://127.0.0.1:8765.")] = None,
+    wait: WaitOpt = 600.0, as_json: JsonOpt = False,
+):
+    """Bring the knowledge base up to date from every platform's lists (newest first, only what changed), then the index.
+
+    Example: kb sync --json
+    Example: kb sync hbba jjg --since 2026-01-01
+    """
+    from contextlib import closing
+    from functools import partial
+
+    from crawlers.sync import sync
+    from index.build import refresh
+    from kb.changes import record_changes
+
+    refresh_index = partial(refresh, ctx.obj.corpus_dir, ctx.obj.index_dir, render.Progress(as_json, "更新索引"), wait)
+    with closing(render.SyncProgress(as_json, "同步")) as progress:
+        report = sync(sources, since=since, max_pages=max_pages, full=full, base_url=base_url, corpus_dir=ctx.obj.corpus_dir,
+                      progress=progress, record_changes=record_changes, refresh_index=lambda: refresh_index().summary())
+    if not as_json:  # with --json the "done" line is the summary
+        render.render_sync(report.summary())
+    if report.unreachable:
+        raise typer.Exit(1)
+
+
 # -- texts and clauses -------------------------------------------------------------------
 
 DocArg = Annotated[str, typer.Argument(help="A text: its title, an alias (标准化法), a standard number or an id.")]
