@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import json
 import os
+import re
+import shutil
 import signal
 import subprocess
 import sys
 import threading
 import time
 from collections import Counter
+from pathlib import Path
 
 import pytest
 
@@ -174,3 +177,40 @@ def test_cli_summary_and_exit_codes(empty_corpus, tmp_path):
     assert gone.returncode == 1 and "无法访问：jjg" in gone.stderr
     bad = _kb("sync", "sacinfo", env=env)
     assert bad.returncode == 2 and "Traceback" not in bad.stderr
+
+
+# -- the README's nightly job and script, against the synthetic platforms -----------------------
+
+def _readme_blocks() -> tuple[str, str]:
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    cron = re.search(r"```cron\n(.*?)```", text, re.S).group(1)
+    line = next(l for l in cron.splitlines() if l.strip() and not l.startswith("#"))
+    script = re.search(r"```sh\n(#!/bin/sh\n# nightly\.sh.*?)```", text, re.S).group(1)
+    return line.split(None, 5)[5], script  # the command after the five time fields
+
+
+@pytest.mark.parametrize("which", ["cron line", "nightly.sh"])
+def test_readme_nightly_job_runs_against_a_mirror(which, tmp_path):
+    line, script = _readme_blocks()
+    assert "kb sync" in line and "kb sync" in script
+    command = (line if which == "cron line" else script).replace("/var/lib/stdkb", str(tmp_path / "lib"))
+    command = command.replace("/var/log/stdkb", str(tmp_path / "log"))
+    (tmp_path / "lib" / "corpus").mkdir(parents=True)
+    (tmp_path / "log").mkdir()
+    shutil.copy(ROOT / "corpus" / STANDARDS_FILE, tmp_path / "lib" / "corpus" / STANDARDS_FILE)
+    with SyntheticPlatforms(records=20) as mirror:
+        env = {**os.environ, "KB_BASE_URL": mirror.base_url,
+               "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"}
+        result = subprocess.run(["sh", "-c", command], cwd=tmp_path, env=env, capture_output=True, text=True,
+                                timeout=300)
+    assert result.returncode == 0, result.stderr
+    events = [json.loads(line) for line in (tmp_path / "log" / "sync.jsonl").read_text().splitlines()]
+    done = events[-1]
+    assert done["event"] == "done" and done["total"]["new"] == 20 * 5
+    assert done["index"]["action"] == "rebuild" and done["index"]["records"] == 1461 + 100
+    stats = _kb("stats", "--json", env={**env, "KB_HOME": str(tmp_path / "lib"),
+                                        "KB_CORPUS": str(tmp_path / "lib" / "corpus")})
+    assert json.loads(stats.stdout)["total"] == 1561  # the index serves the synced records
+    if which == "nightly.sh":
+        verify = json.loads((tmp_path / "log" / "index.jsonl").read_text().splitlines()[-1])
+        assert verify["ok"] is True
