@@ -75,8 +75,7 @@ class Platform:
         return next((r for r in self.records if r.pid.lower() == pid.lower()), None)
 
 
-def _numbers(host: str, index: int, kind: str) -> str:
-    year = 2026 - (index // 40) % 26
+def _numbers(host: str, index: int, kind: str, year: int) -> str:
     if host == "std.samr.gov.cn":
         return f"GB/T {60000 + index}-{year}"
     if host == "openstd.samr.gov.cn":
@@ -90,14 +89,12 @@ def _numbers(host: str, index: int, kind: str) -> str:
 
 
 def generate(host: str, count: int) -> Platform:
-    """`count` records, newest first: issue dates three days apart back from DAY1."""
+    """`count` records, newest first: issue dates spread over the 26 years before DAY1."""
     platform = Platform(host)
     for index in range(count):
         kind = "123"[index % 3] if host == "openstd.samr.gov.cn" else ""
-        issued = DAY1 - dt.timedelta(days=1 + 3 * index)
-        number = _numbers(host, index, kind)
-        year = int(number.rsplit("-", 1)[1])
-        issued = issued.replace(year=min(issued.year, year)) if issued.year > year else issued
+        issued = DAY1 - dt.timedelta(days=1 + index * 9490 // max(count, 3000))
+        number = _numbers(host, index, kind, issued.year)
         implemented = issued + dt.timedelta(days=180)
         status = "upcoming" if implemented > DAY1 else "current"
         platform.records.append(SyntheticRecord(
