@@ -140,6 +140,8 @@ def render_record(record: dict, note: str = "") -> None:
             shown = level_text(value, record.get("force"))
         elif name == "status":
             shown = status_text(value)
+            if record.get("status_note"):
+                shown += f" [dim]（{escape(record['status_note'])}）[/]"
         elif name == "region":
             shown = escape(f"{region_name(value)} ({value})")
         elif isinstance(value, list):
