@@ -236,6 +236,7 @@ def import_(
     """Import standard lists into the corpus (merged by canonical number), then run `kb index update`.
 
     Example: kb import ../shared/records/announcements/ 标准清单.xlsx
+
     Example: kb import --saved-pages ../shared/pages
     """
     from crawlers.importer import import_files, import_saved_pages
@@ -318,6 +319,7 @@ def sync_(
     """Bring the knowledge base up to date from every platform's lists (newest first, only what changed), then the index.
 
     Example: kb sync --json
+
     Example: kb sync hbba jjg --since 2026-01-01
     """
     from contextlib import closing

@@ -151,6 +151,9 @@ def test_sigkill_mid_sync_then_sync_resumes(empty_corpus, tmp_path):
         events = [json.loads(line) for line in again.stdout.splitlines()]
         start = next(e for e in events if e["event"] == "source_start")
         assert start["resumed"] >= 60
+        pages = [e for e in events if e["event"] == "page"]
+        assert pages and all(e["source"] == "hbba" and e["eta_s"] is not None for e in pages)
+        assert pages[-1]["eta_s"] == 0 and pages[0]["total"] >= pages[-1]["done"]
         done = events[-1]
         assert done["event"] == "done" and done["index"]["records"] == 100
         assert mirror.count("/hbba.sacinfo.org.cn/stdQueryList", "POST") == 2  # each list page once
