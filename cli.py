@@ -222,18 +222,26 @@ def stats(ctx: typer.Context, as_json: JsonOpt = False):
 @app.command("import")
 def import_(
     ctx: typer.Context,
-    files: Annotated[list[Path], typer.Argument(help="Announcement JSON, CSV or XLSX files, or directories.")],
+    files: Annotated[Optional[list[Path]], typer.Argument(help="Announcement JSON, CSV or XLSX files, or directories.")] = None,
     sheet: Annotated[Optional[str], typer.Option("--sheet", help="XLSX sheet name (default: the first).")] = None,
+    saved_pages: Annotated[Optional[Path], typer.Option("--saved-pages", help="A folder of saved platform pages (../shared/pages): every record they hold.")] = None,
     as_json: JsonOpt = False,
 ):
     """Import standard lists into the corpus (merged by canonical number), then run `kb index update`.
 
     Example: kb import ../shared/records/announcements/ 标准清单.xlsx
+
+    Example: kb import --saved-pages ../shared/pages
     """
-    from crawlers.importer import import_files
+    from crawlers.importer import import_files, import_saved_pages
     from kb.changes import record_changes
 
-    report = import_files(files, ctx.obj.corpus_dir, sheet=sheet, record_changes=record_changes)
+    if saved_pages is not None:
+        report = import_saved_pages(saved_pages, ctx.obj.corpus_dir, record_changes=record_changes)
+    elif files:
+        report = import_files(files, ctx.obj.corpus_dir, sheet=sheet, record_changes=record_changes)
+    else:
+        raise BadInput("give files to import, or --saved-pages DIR")
     render.print_json(report.summary()) if as_json else render.render_import(report.summary())
     if report.errors:
         raise typer.Exit(1)
@@ -289,6 +297,39 @@ def crawl_(
     if not as_json:  # with --json the "done" line is the summary
         render.render_crawl(report.summary())
     if report.failed:
+        raise typer.Exit(1)
+
+
+@app.command("sync")
+def sync_(
+    ctx: typer.Context,
+    sources: Annotated[Optional[list[str]], typer.Argument(help="samr, openstd, hbba, dbba, ttbz, jjg (default: all of them).")] = None,
+    since: Annotated[Optional[str], typer.Option("--since", help="Keep only standards issued on or after this day (YYYY-MM-DD).")] = None,
+    max_pages: Annotated[Optional[int], typer.Option("--max-pages", help="At most N pages per source; the next kb sync continues.")] = None,
+    full: Annotated[bool, typer.Option("--full", help="Walk every list page, not just those since the last sync (details still only for changed records).")] = False,
+    base_url: Annotated[Optional[str], typer.Option("--base-url", envvar="KB_BASE_URL", help="Fetch from this mirror instead ($KB_BASE_URL), e.g. http://127.0.0.1:8765.")] = None,
+    wait: WaitOpt = 600.0, as_json: JsonOpt = False,
+):
+    """Bring the knowledge base up to date from every platform's lists (newest first, only what changed), then the index.
+
+    Example: kb sync --json
+
+    Example: kb sync hbba jjg --since 2026-01-01
+    """
+    from contextlib import closing
+    from functools import partial
+
+    from crawlers.sync import sync
+    from index.build import refresh
+    from kb.changes import record_changes
+
+    refresh_index = partial(refresh, ctx.obj.corpus_dir, ctx.obj.index_dir, render.Progress(as_json, "更新索引"), wait)
+    with closing(render.SyncProgress(as_json, "同步")) as progress:
+        report = sync(sources, since=since, max_pages=max_pages, full=full, base_url=base_url, corpus_dir=ctx.obj.corpus_dir,
+                      progress=progress, record_changes=record_changes, refresh_index=lambda: refresh_index().summary())
+    if not as_json:  # with --json the "done" line is the summary
+        render.render_sync(report.summary())
+    if report.unreachable:
         raise typer.Exit(1)
 
 

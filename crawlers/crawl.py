@@ -23,7 +23,7 @@ import re
 from collections import deque
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Callable, Mapping
+from typing import TYPE_CHECKING, Callable, Mapping
 from urllib.parse import urljoin, urlsplit, urlunsplit
 
 import filelock
@@ -38,6 +38,9 @@ from kb import numbers, paths
 from kb.corpus import STANDARDS_FILE, load_records, merge, write_records
 from kb.errors import BadInput, CorpusError, KbError, Locked
 from kb.records import Record
+
+if TYPE_CHECKING:
+    from crawlers.sync import FollowPlan
 
 # Progress events, in order: {"event": "start", done, total, source, query, resumed};
 # per page {"event": "page", url, method, outcome, records, links, cached, reason, done,
@@ -82,19 +85,22 @@ def crawl(source: str | SourceConfig, query: str | None = None, since: str | Non
           home: Path | None = None, progress: Progress | None = None,
           policy: FetchPolicy | None = None, flush_every: int = 20,
           parsers: Mapping[str, Parser] | None = None,
-          record_changes: Callable | None = None) -> CrawlReport:
+          record_changes: Callable | None = None, plan: "FollowPlan | None" = None,
+          starts: list[Request] | None = None) -> CrawlReport:
     """Crawl one source into the corpus. See the module docstring.
 
     `policy` replaces the default fetch policy (the source's hosts always apply);
     `parsers` replaces crawlers.parsers.PARSERS; `record_changes(corpus_dir, before,
-    after, source)` (kb.changes) logs what each flush changed."""
+    after, source)` (kb.changes) logs what each flush changed. `plan` (crawlers.sync)
+    decides which detail pages and next list pages are worth fetching, and names the
+    checkpoint; `starts` replaces the source's start requests."""
     config = sources_module.get(source) if isinstance(source, str) else source
     if max_pages is not None and max_pages < 1:
         raise BadInput("--max-pages must be at least 1")
     run = _Run(config=config, query=(query or "").strip(), since=_since(since),
                home=paths.home_dir(home), corpus=paths.corpus_dir(corpus_dir),
                progress=progress or (lambda event: None), flush_every=max(1, flush_every),
-               record_changes=record_changes)
+               record_changes=record_changes, plan=plan)
     run.parsers, run.detect = _parsers(parsers)
     home_dir = run.home
     if policy is None:
@@ -103,7 +109,7 @@ def crawl(source: str | SourceConfig, query: str | None = None, since: str | Non
                              cache_max_age=24 * 3600)
     policy = replace(policy, allowed_hosts=config.hosts,
                      base_url=base_url if base_url is not None else policy.base_url)
-    starts = config.start_requests(run.query or None)
+    starts = starts if starts is not None else config.start_requests(run.query or None)
     with Fetcher(policy) as fetcher:
         return run.execute(fetcher, starts, resume, max_pages)
 
@@ -118,6 +124,7 @@ class _Run:
     progress: Progress
     flush_every: int
     record_changes: Callable | None
+    plan: "FollowPlan | None" = None
     parsers: Mapping[str, Parser] = field(default_factory=dict)
     detect: Callable[[str, bytes], str] | None = None
     report: CrawlReport = field(init=False)
@@ -136,9 +143,13 @@ class _Run:
         corpus_file = self.corpus / STANDARDS_FILE
         loaded = _load_corpus(corpus_file)
         self._before = {rid: r.content_hash() for rid, r in loaded.items()}
-        checkpoint = Checkpoint.open(self._checkpoint_path(),
-                                     {"source": self.config.name, "query": self.query}, resume)
-        frontier: deque[Request] = deque()
+        if self.plan is not None:
+            self.plan.begin(loaded)
+        identity = {"source": self.config.name, "query": self.query}
+        if self.plan is not None:
+            identity["mode"] = "sync"
+        checkpoint = Checkpoint.open(self._checkpoint_path(), identity, resume)
+        frontier = _Frontier(self._is_list if self.plan is not None else None)
         seen: set[str] = set(checkpoint.entries)
         pending = [s for s in starts if not checkpoint.is_done(s)] + checkpoint.frontier()
         for request in {r.key: r for r in pending}.values():
@@ -161,18 +172,19 @@ class _Run:
                         frontier.append(link)
                 self._entries.append(entry)
                 self._records += records
-                self.progress({"event": "page", "url": request.url, "method": request.method,
-                               "outcome": entry.outcome, "records": len(records),
-                               "links": len(entry.links), "cached": bool(cached),
-                               "reason": entry.reason, "done": self.report.pages,
-                               "total": self.report.pages + len(frontier)})
+                self.progress({"event": "page", "source": self.config.name, "url": request.url,
+                               "method": request.method, "outcome": entry.outcome,
+                               "records": len(records), "links": len(entry.links),
+                               "cached": bool(cached), "reason": entry.reason,
+                               "done": self.report.pages,
+                               "total": self.report.pages + self._expected(frontier)})
                 if len(self._entries) >= self.flush_every:
                     self._flush(checkpoint)
         finally:
             self._flush(checkpoint)
         self.report.complete = not frontier
-        if self.report.complete and not self.report.failed:
-            checkpoint.finish()  # else --resume retries just the failed pages
+        if self.report.complete and (not self.report.failed or self.plan is not None):
+            checkpoint.finish()  # else --resume retries just the failed pages (sync: its state does)
         self._final_counts(corpus_file)
         self.progress({"event": "done", **self.report.summary()})
         return self.report
@@ -201,7 +213,10 @@ class _Run:
             return self._quarantine(request, response, name, reason), [], response.from_cache
         if result.refused:
             return self._outcome(request, "refused", result.refused), [], response.from_cache
-        links = self._links(result, response, request, records, seen)
+        if self.plan is not None:
+            links = self._planned_links(name, result, response, request, records)
+        else:
+            links = self._links(result, response, request, records, seen)
         return Entry(request, "ok", links), records, response.from_cache
 
     def _accept(self, result: ParseResult, response: Response) -> list[Record]:
@@ -239,6 +254,35 @@ class _Run:
             links.append(following)
         return links
 
+    def _planned_links(self, parser: str, result: ParseResult, response: Response, request: Request,
+                       records: list[Record]) -> list[Request]:
+        """Sync: from a list page, the detail pages of the records the plan wants, and the next
+        list page while the plan says the list is still fresh; nothing from a detail page."""
+        if parser not in LIST_PARSERS:
+            return []
+        self.plan.listed(self.config.name, result.pages, request)
+        wanted = {url for rid, url in result.details.items() if self.plan.wants_detail(rid, records)}
+        details = set(result.details.values())
+        links: list[Request] = []
+        keep_paging = self.plan.fresh(records, len(result.records) - len(records))
+        for href in result.links:
+            url = _absolute(response.url, href)
+            if not (url and self.config.owns(url) and self.config.parser_name(url) in self.parsers):
+                continue
+            if (href in wanted or url in wanted) or (href not in details and url not in details and keep_paging):
+                links.append(Request(url))
+        following = self.config.next_page(request)
+        if following is not None and keep_paging and result.records and not _last_page(response.body):
+            links.append(following)
+        return list({link.key: link for link in links}.values())
+
+    def _is_list(self, request: Request) -> bool:
+        return (self.config.parser_name(request.url) or "") in LIST_PARSERS
+
+    def _expected(self, frontier: "_Frontier") -> int:
+        """Pages still to fetch: the frontier, and (sync) the rest of each list as its pages say."""
+        return len(frontier) + (self.plan.unlisted(self.config.name) if self.plan is not None else 0)
+
     def _detect(self, response: Response) -> str | None:
         if self.detect is None:
             return None
@@ -249,6 +293,8 @@ class _Run:
 
     def _outcome(self, request: Request, outcome: str, reason: str) -> Entry:
         getattr(self.report, outcome).append((request.url, reason))
+        if self.plan is not None and outcome == "failed":
+            self.plan.failed(request)
         return Entry(request, outcome, reason=reason)
 
     def _quarantine(self, request: Request, response: Response, parser: str, reason: str) -> Entry:
@@ -273,6 +319,8 @@ class _Run:
             with _corpus_lock(self.corpus):
                 existing = _load_corpus(corpus_file)
                 result = merge(existing, self._records)
+                if self.plan is not None:  # what these records were before, for the sync's change log
+                    self.plan.before_write(self.config.name, existing, set(result.new) | set(result.updated))
                 write_records(corpus_file, result.records.values())
             if self.record_changes is not None:
                 changed = set(result.new) | set(result.updated)
@@ -299,8 +347,33 @@ class _Run:
                 self.report.unchanged.append(rid)
 
     def _checkpoint_path(self) -> Path:
+        if self.plan is not None:
+            return self.home / "checkpoints" / f"sync-{self.config.name}.jsonl"
         digest = hashlib.sha256(self.query.encode()).hexdigest()[:12]
         return self.home / "checkpoints" / f"{self.config.name}-{digest}.jsonl"
+
+
+# The parsers of list pages (the others read one record's detail page).
+LIST_PARSERS = frozenset({"samr.search", "samr.api", "openstd.list", "sacinfo.search", "ttbz.list",
+                          "jjg.api", "nrsis.list", "sacinfo.announcement"})
+
+
+class _Frontier:
+    """Requests to fetch, in the order found; with `is_list`, list pages before detail pages."""
+
+    def __init__(self, is_list: Callable[[Request], bool] | None = None):
+        self.is_list = is_list
+        self.lists: deque[Request] = deque()
+        self.details: deque[Request] = deque()
+
+    def append(self, request: Request) -> None:
+        (self.lists if self.is_list is None or self.is_list(request) else self.details).append(request)
+
+    def popleft(self) -> Request:
+        return self.lists.popleft() if self.lists else self.details.popleft()
+
+    def __len__(self) -> int:
+        return len(self.lists) + len(self.details)
 
 
 # -- helpers -----------------------------------------------------------------------------

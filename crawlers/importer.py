@@ -23,11 +23,12 @@ class ImportReport:
     unchanged: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
     changes: list[dict] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)  # inputs that hold no records, with why
 
     def summary(self) -> dict:
         return {"files": self.files, "read": self.read, "new": len(self.new),
                 "updated": len(self.updated), "unchanged": len(self.unchanged),
-                "errors": self.errors, "changes": len(self.changes)}
+                "errors": self.errors, "skipped": self.skipped, "changes": len(self.changes)}
 
 
 def expand(paths: list[Path]) -> list[Path]:
@@ -83,6 +84,13 @@ def import_files(paths: list[Path], corpus_dir: Path, sheet: str | None = None,
         report.errors += errors
         if progress:
             progress({"event": "progress", "done": i, "total": len(files), "file": str(path)})
+    return merge_into_corpus(incoming, corpus_dir, ", ".join(report.files), record_changes, report)
+
+
+def merge_into_corpus(incoming: list[Record], corpus_dir: Path, via: str, record_changes=None,
+                      report: ImportReport | None = None) -> ImportReport:
+    """Merge records into <corpus_dir>/standards.jsonl (one atomic write) and log the changes."""
+    report = report or ImportReport(files=[via])
     report.read = len(incoming)
     corpus_file = corpus_dir / STANDARDS_FILE
     loaded = load_records(corpus_file)
@@ -93,6 +101,16 @@ def import_files(paths: list[Path], corpus_dir: Path, sheet: str | None = None,
     write_records(corpus_file, result.records.values())
     report.new, report.updated, report.unchanged = result.new, result.updated, result.unchanged
     if record_changes is not None:
-        report.changes = record_changes(corpus_dir, loaded.records, result.records,
-                                        ", ".join(report.files))
+        report.changes = record_changes(corpus_dir, loaded.records, result.records, via)
     return report
+
+
+def import_saved_pages(root: Path, corpus_dir: Path, record_changes=None) -> ImportReport:
+    """`kb import --saved-pages DIR`: the records of the real saved platform pages (crawlers.saved_pages)."""
+    from crawlers.saved_pages import saved_page_records
+
+    if not (root / "relaton-gb" / "decoded" / "INDEX.json").is_file():
+        raise BadInput(f"{root}: not a folder of saved pages (no relaton-gb/decoded/INDEX.json)")
+    records, skipped = saved_page_records(root)
+    report = ImportReport(files=[str(root)], skipped=skipped)
+    return merge_into_corpus(records, corpus_dir, f"saved pages {root}", record_changes, report)

@@ -19,7 +19,7 @@ from whoosh import index as whoosh_index
 
 from kb import numbers
 from kb.corpus import STANDARDS_FILE, LineError, load_records
-from kb.errors import CorpusError, IndexMissing, KbError
+from kb.errors import CorpusError, IndexMissing, KbError, VersionMismatch
 from kb.records import Record, effective_status
 from index import store
 from index.analysis import jieba_tokenizer, save_vocabulary
@@ -296,3 +296,13 @@ def _apply(index_dir: Path, current: store.Generation, records: dict[str, Record
         store.write_meta(gen, _meta(hashes, today, new_texts, clauses))
         store.switch_to(index_dir, gen)
     return gen.name, clauses
+
+
+def refresh(corpus_dir: Path, index_dir: Path, progress: Progress | None = None,
+            wait: float = 0.0) -> BuildReport:
+    """Update the index; rebuild it when an update cannot help (no index, a damaged one,
+    another version): what `kb sync` does after the corpus changed."""
+    try:
+        return update(corpus_dir, index_dir, progress, wait)
+    except (IndexMissing, VersionMismatch):
+        return rebuild(corpus_dir, index_dir, progress, wait=wait)

@@ -18,6 +18,7 @@ from kb.vocab import (FORCE_LABELS, LEVEL_LABELS, LEVELS, STATUS_LABELS, STATUSE
 
 SCHEMA_VERSION = 1
 KINDS = ("standard", "metrology", "policy", "law")
+ANNOUNCEMENT_SOURCES = ("sacinfo.announcement", "announcement.json")  # they give no status
 
 
 @dataclass
@@ -175,7 +176,15 @@ class Record:
         data["force_label"] = FORCE_LABELS.get(self.force or "", "")
         data["region_name"] = region_name(self.region)
         data["age_years"] = self.age_years(today)
+        if status == "unknown":
+            data["status_note"] = self.unknown_status_reason()
         return data
+
+    def unknown_status_reason(self) -> str:
+        """Why the status is 未知: what the record's sources did not say."""
+        if self.sources and all(s.source in ANNOUNCEMENT_SOURCES for s in self.sources):
+            return "公告只载发布日期，未载实施日期和状态；kb sync 从标准平台取得后更新"
+        return "来源未给出状态和实施日期"
 
 
 _FIELD_NAMES = tuple(f.name for f in fields(Record))

@@ -141,6 +141,8 @@ def render_record(record: dict, note: str = "") -> None:
             shown = level_text(value, record.get("force"))
         elif name == "status":
             shown = status_text(value)
+            if record.get("status_note"):
+                shown += f" [dim]（{escape(record['status_note'])}）[/]"
         elif name == "region":
             shown = escape(f"{region_name(value)} ({value})")
         elif isinstance(value, list):
@@ -231,6 +233,8 @@ def render_import(summary: dict) -> None:
                 f"更新 {summary['updated']}，未变 {summary['unchanged']}，变更记录 {summary['changes']} 条")
     for error in summary["errors"]:
         warn(error)
+    for skipped in summary.get("skipped", []):
+        out().print(f"[dim]跳过 {escape(skipped)}[/]", soft_wrap=True)
     if summary["new"] or summary["updated"]:
         out().print("[dim]运行 `kb index update` 使索引包含这些记录。[/]")
 
@@ -416,6 +420,46 @@ def render_crawl(summary: dict) -> None:
         console.print("[dim]用 --resume 继续：已完成的页面不再抓取，失败的页面重试。[/]")
     if summary["new"] or summary["updated"]:
         console.print("[dim]运行 `kb index update` 使索引包含这些记录。[/]")
+
+
+def render_sync(summary: dict) -> None:
+    """The end of `kb sync`: one line per source, then its failed, refused and quarantined pages."""
+    console = out()
+    for row in summary["sources"]:
+        mode = "增量" if row["incremental"] else "全量"
+        console.print(f"同步 {escape(row['source'])}（{mode}）：{row['pages']} 个页面，新增 {row['new']}，"
+                      f"更新 {row['updated']}（其中状态变更 {row['status_changed']}），失败 {len(row['failed'])}，"
+                      f"被拒绝 {len(row['refused'])}，无法解析 {len(row['quarantined'])}，用时 {row['seconds']:.1f} 秒"
+                      + ("" if row["complete"] else "，未完成（再次运行 kb sync 继续）"), soft_wrap=True)
+        for key, label, style in (("failed", "失败", "red"), ("refused", "被拒绝", "yellow"),
+                                  ("quarantined", "无法解析（已隔离）", "yellow")):
+            for url, reason in row[key]:
+                console.print(f"  [{style}]{label}[/] {escape(url)}：{escape(reason)}", soft_wrap=True)
+    total = summary["total"]
+    console.print(f"[bold]合计[/] {total['pages']} 个页面，新增 {total['new']}，更新 {total['updated']}，"
+                  f"状态变更 {total['status_changed']}，失败页面 {total['failed']}；变更记录 {summary['changes']} 条"
+                  "（kb changes 查看）")
+    if summary["unreachable"]:
+        warn(f"无法访问：{'、'.join(summary['unreachable'])}")
+    if summary.get("index"):
+        render_build(summary["index"])
+
+
+class SyncProgress(Progress):
+    """`kb sync` progress: one bar per source (pages done of pages expected, ETA), or JSON lines."""
+
+    def __call__(self, event: dict) -> None:
+        if self.as_json:
+            return super().__call__(event)
+        kind = event.get("event")
+        if kind == "source_start":
+            self.close()
+            self.description = f"同步 {event['source']} ({event['position']}/{event['sources']})"
+            super().__call__({**event, "event": "start", "total": max(1, event.get("total") or 1)})
+        elif kind == "page":
+            super().__call__({**event, "event": "page"})
+        elif kind in ("source", "done"):
+            self.close()
 
 
 # -- texts and clauses ------------------------------------------------------------------

@@ -31,7 +31,7 @@ def test_build_json_emits_one_event_per_line(dirs, tmp_path):
     result = runner.invoke(cli.app, ["--index", str(tmp_path / "ix"), "--corpus", dirs[3], "build", "--json"])
     events = [json.loads(line) for line in result.stdout.splitlines()]
     assert events[0]["event"] == "start" and events[-1]["event"] == "done"
-    assert events[-1]["records"] == 1380
+    assert events[-1]["records"] == 1461
 
 
 @pytest.mark.parametrize("spelling", ["DB23/T 2419—2026", "db23t2419-2026", "DB23/T2419"])
@@ -78,8 +78,8 @@ def test_search_human_has_chinese_labels_and_facets(dirs):
 
 def test_stats(dirs):
     data = json.loads(kb(dirs, "stats", "--json").stdout)
-    assert data["total"] == 1380
-    assert data["level"] == {"industry": 849, "local": 514, "national": 17}
+    assert data["total"] == 1461
+    assert data["level"] == {"industry": 862, "local": 519, "national": 69, "metrology": 10, "group": 1}
 
 
 @pytest.mark.parametrize("args, code, message", [
@@ -106,7 +106,7 @@ def test_corrupt_corpus_line_is_reported_and_the_rest_load(tmp_path):
     result = runner.invoke(cli.app, ["--index", str(tmp_path / "ix"), "--corpus", str(corpus), "build"])
     assert result.exit_code == 1
     assert f"{corpus / 'standards.jsonl'}:3: invalid JSON" in result.stderr
-    assert "the other 1380 records were indexed" in result.stderr
+    assert "the other 1461 records were indexed" in result.stderr
     found = runner.invoke(cli.app, ["--index", str(tmp_path / "ix"), "--corpus", str(corpus), "get", "DB23/T 2419-2026"])
     assert found.exit_code == 0
 

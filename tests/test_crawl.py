@@ -265,7 +265,7 @@ def test_progress_events(run):
     assert [e["event"] for e in events] == ["start", "page", "page", "saved", "done"]
     assert events[0] == {"event": "start", "source": "hbba", "query": "JB/T 13368-2018",
                          "resumed": 0, "done": 0, "total": 1}
-    assert events[1] == {"event": "page", "url": "https://hbba.sacinfo.org.cn/stdQueryList",
+    assert events[1] == {"event": "page", "source": "hbba", "url": "https://hbba.sacinfo.org.cn/stdQueryList",
                          "method": "POST", "outcome": "ok", "records": 1, "links": 1,
                          "cached": False, "reason": "", "done": 1, "total": 2}
     assert events[-1]["new"] == 1 and events[-1]["complete"] is True

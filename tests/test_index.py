@@ -20,7 +20,7 @@ def kb(tmp_path_factory):
     shutil.copy(shipped_corpus_dir() / "standards.jsonl", corpus / "standards.jsonl")
     index_dir = tmp_path_factory.mktemp("index")
     report = rebuild(corpus, index_dir, today=TODAY)
-    assert report.records == 1380 and not report.corpus_errors
+    assert report.records == 1461 and not report.corpus_errors
     index = KnowledgeIndex.open(index_dir)
     yield index
     index.close()

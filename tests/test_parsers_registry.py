@@ -33,6 +33,8 @@ REAL = [
      "https://std.sacinfo.org.cn/gnoc/queryInfo?id=A183E1BFFEAAF0A1E9924E82AF7F0E5E"),
     ("jjg.api", PAGES / "pilotstd/jjg_api_search.json", "https://jjg.spc.org.cn/resmea/api/standard/search/page"),
     ("announcement.json", ANNOUNCEMENTS / "001_gb_2026_31.json", ""),
+    ("nrsis.list", PAGES / "pilotstd/nrsis_search_gbt_expired_raw.html", "http://www.nrsis.org.cn/portal/xxcx/std"),
+    ("jtst.detail", PAGES / "pilotstd/jtst_gb_detail.html", ""),  # its address was not saved
 ]
 IDS = [source for source, _, _ in REAL]
 HTML_SOURCES = [s for s, path, _ in REAL if path.suffix == ".html"]
@@ -81,9 +83,9 @@ def test_detect_source_url_shapes(url, source):
 
 def test_detect_source_unknown_pages():
     with pytest.raises(ParseError, match="is not a page any parser recognises"):
-        detect_source("https://jtst.mot.gov.cn/hb/search/stdHBDetailed?id=1", b"<html></html>")
+        detect_source("https://jtst.mot.gov.cn/zxd/seekPublicAdvice/pagePublishAdviceStdList/", b"<html></html>")
     with pytest.raises(ParseError, match="not a page any parser recognises"):
-        detect_source("", (PAGES / "pilotstd/jtst_gb_detail.html").read_bytes())
+        detect_source("", (PAGES / "pilotstd/ccsn_search_gbt.html").read_bytes())
     with pytest.raises(ParseError, match="not a page any parser recognises"):
         detect_source("", (PAGES / "pilotstd/energy_sample.json").read_bytes())
     with pytest.raises(ParseError, match="not a page any parser recognises"):

@@ -40,7 +40,7 @@ def test_term_ids_read_whole_blocks_in_order(kb):
     reader = kb._searcher.reader()
     ids = term_ids(reader, "level", "local")
     assert ids == list(reader.postings("level", "local").all_ids())
-    assert len(ids) == 514
+    assert len(ids) == 519
     assert term_ids(reader, "level", "no-such-level") == []
 
 
@@ -91,7 +91,7 @@ def test_cached_filter_is_reused_and_not_changed(kb):
     allowed = kb._filter_ids(filter_query(level="local"))
     size = len(allowed)
     second = kb.search("规程", level="local", facets=False)
-    assert kb._filter_ids(filter_query(level="local")) is allowed and len(allowed) == size == 514
+    assert kb._filter_ids(filter_query(level="local")) is allowed and len(allowed) == size == 519
     assert first.total and second.total
 
 
@@ -108,8 +108,8 @@ def test_meta_json_stays_small_and_update_reads_hashes_json(kb):
 
     generation = store.open_generation(kb.index_dir)
     meta = json.loads((generation.path / store.META).read_text(encoding="utf-8"))
-    assert "record_hashes" not in meta and meta["records"] == 1380
-    assert len(generation.record_hashes) == 1380
+    assert "record_hashes" not in meta and meta["records"] == 1461
+    assert len(generation.record_hashes) == 1461
     assert generation.record_hashes == json.loads((generation.path / store.HASHES).read_text(encoding="utf-8"))
 
 

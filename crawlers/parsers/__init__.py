@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 
 from kb.errors import ParseError
 
-from . import announcements, jjg, openstd, sacinfo, samr, ttbz
+from . import announcements, jjg, jtst, nrsis, openstd, sacinfo, samr, ttbz
 from .base import ParseResult, Parser
 from .common import decode_html
 
@@ -44,6 +44,8 @@ _PARSERS: dict[str, Parser] = {
     "ttbz.detail": ttbz.parse_detail,
     "sacinfo.announcement": announcements.parse_announcement,
     "jjg.api": jjg.parse_api,
+    "nrsis.list": nrsis.parse_list,
+    "jtst.detail": jtst.parse_detail,
     "announcement.json": announcements.parse_announcement_items,
 }
 PARSERS: dict[str, Parser] = {name: guarded(name, fn) for name, fn in _PARSERS.items()}
@@ -66,6 +68,8 @@ _URL_RULES = [
     ("ttbz.org.cn", r"/StandardManage/Detail/", "ttbz.detail"),
     ("std.sacinfo.org.cn", r"/gnoc(Hb|Db)?/queryInfo", "sacinfo.announcement"),
     ("jjg.spc.org.cn", r"/resmea/api/", "jjg.api"),
+    ("nrsis.org.cn", r"/portal/xxcx/std", "nrsis.list"),
+    ("jtst.mot.gov.cn", r"/search/(gbDetailed|stdHBDetailed|stdDBDetailed)", "jtst.detail"),
 ]
 
 
@@ -111,6 +115,10 @@ def _by_html(text: str) -> str:
         return "ttbz.list"
     if 'class="tctable"' in text and "标准编号" in text:
         return "ttbz.detail"
+    if "table-bordered" in text and ('data-sort="repeFlag"' in text or nrsis.PLATFORM in text[:5000]):
+        return "nrsis.list"
+    if 'class="basicInfo-item name"' in text and "jtst.mot.gov.cn" in text:
+        return "jtst.detail"
     if "Knownsec CloudWAF" in text:
         return "ttbz.list"  # the only platform known to answer with this block page
     return ""

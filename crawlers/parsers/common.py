@@ -281,6 +281,15 @@ def with_query(url: str, **params) -> str:
     return urlunsplit(parts._replace(query=urlencode(query, safe="/")))
 
 
+def page_count(total, size) -> int:
+    """Pages of a list of `total` rows, `size` a page (0 when either is not a number)."""
+    try:
+        total, size = int(total), int(size)
+    except (TypeError, ValueError):
+        return 0
+    return -(-total // size) if total > 0 and size > 0 else 0
+
+
 def query_value(url: str, name: str) -> str:
     for key, value in parse_qsl(urlsplit(url).query, keep_blank_values=True):
         if key == name:

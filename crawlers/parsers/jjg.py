@@ -16,7 +16,8 @@ from kb.records import Record
 from kb.vocab import normalize_status
 
 from .base import ParseResult
-from .common import build, clean, iso_date, load_json_object, parse_number, rows_to_records
+from .common import (build, clean, iso_date, load_json_object, page_count, parse_number, query_value,
+                     rows_to_records)
 
 SITE = "https://jjg.spc.org.cn"
 
@@ -59,4 +60,5 @@ def parse_api(body: bytes, url: str) -> ParseResult:
         links.append(detail_url(number.published))
         return record
 
-    return ParseResult(records=rows_to_records(rows, make, what), links=links)
+    return ParseResult(records=rows_to_records(rows, make, what), links=links,
+                       pages=page_count(data.get("total"), query_value(url, "pageSize") or len(rows)))

@@ -70,6 +70,7 @@ def parse_list(body: bytes, url: str) -> ParseResult:
         raise ParseError(f"{what}: the result table lacks one of {', '.join(needed)}")
     column = {name: header.index(name) for name in header}
     links: list[str] = []
+    details: dict[str, str] = {}
 
     def make(row) -> Record:
         cells = row.find_all("td", recursive=False)
@@ -85,11 +86,14 @@ def parse_list(body: bytes, url: str) -> ParseResult:
         if hcno:
             links.append(with_query(urljoin(url if url.startswith("http") else LIST_URL, "newGbInfo"),
                                     hcno=hcno.group(1)))
+            details[record.id] = links[-1]
         return record
 
     rows = [tr for tr in table.select("tr") if tr.find("td", recursive=False)]
     records = rows_to_records(rows, make, what)
-    return ParseResult(records=records, links=links + _next_list_page(text, url))
+    pages = re.search(r"""pages\s*:\s*["']?(\d+)""", text)
+    return ParseResult(records=records, links=links + _next_list_page(text, url), details=details,
+                       pages=int(pages.group(1)) if pages else 0)
 
 
 def _next_list_page(text: str, url: str) -> list[str]:

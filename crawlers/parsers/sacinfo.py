@@ -44,6 +44,7 @@ def parse_search(body: bytes, url: str) -> ParseResult:
     if rows and not (isinstance(rows[0], dict) and "code" in rows[0]):
         raise ParseError(f"{what}: records carry no code; not an hbba/dbba /stdQueryList answer")
     links: list[str] = []
+    details: dict[str, str] = {}
 
     def make(row) -> Record:
         if not isinstance(row, dict):
@@ -58,9 +59,12 @@ def parse_search(body: bytes, url: str) -> ParseResult:
                        record_no=clean(row.get("recordNo")))
         if row.get("pk"):
             links.append(f"{site_of(url, number)}/stdDetail/{row['pk']}")
+            details[record.id] = links[-1]
         return record
 
-    return ParseResult(records=rows_to_records(rows, make, what), links=links)
+    pages = data.get("pages")
+    return ParseResult(records=rows_to_records(rows, make, what), links=links, details=details,
+                       pages=pages if isinstance(pages, int) and pages > 0 else 0)
 
 
 def _section_text(soup, title: str) -> str:

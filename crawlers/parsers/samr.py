@@ -15,7 +15,7 @@ from kb.vocab import FORCE_WORDS, normalize_status, STATUS_WORDS
 from .base import ParseResult
 from .common import (absolute, build, canonical_list, ccs_codes, check_page, clean, decode_html,
                      drafter_name, ics_codes, iso_date, load_json_object, query_value,
-                     rows_to_records, soup_of, strip_tags, tight, with_query)
+                     page_count, rows_to_records, soup_of, strip_tags, tight, with_query)
 
 SITE = "https://std.samr.gov.cn"
 DETAIL_PATHS = {
@@ -95,6 +95,7 @@ def parse_search(body: bytes, url: str) -> ParseResult:
         raise ParseError(f"{what}: no div.post hits and no result count; not a std.samr.gov.cn search page")
     prefixes = _script_prefixes(text)
     links: list[str] = []
+    details: dict[str, str] = {}
 
     def make(post) -> Record | None:
         anchor = post.select_one(".post-head a[tid][pid]")
@@ -120,11 +121,14 @@ def parse_search(body: bytes, url: str) -> ParseResult:
                        dept=fields.get("归口部门", ""),
                        **_post_dates(post))
         links.append(detail_url(table, pid, prefixes))
+        details[record.id] = links[-1]
         return record
 
     records = rows_to_records(posts, make, what)
     links += _next_search_page(text, url)
-    return ParseResult(records=records, links=links)
+    total = re.search(r"totalPages\s*:\s*(\d+)", text)
+    return ParseResult(records=records, links=links, details=details,
+                       pages=int(total.group(1)) if total else 0)
 
 
 def _next_search_page(text: str, url: str) -> list[str]:
@@ -160,7 +164,7 @@ def ics_of(dd) -> list[str]:
     return ics_codes(shown.get_text() if shown else dd.get_text(" "))
 
 
-def _header_labels(soup) -> tuple[str, str | None]:
+def header_labels(soup) -> tuple[str, str | None]:
     """(status code, force) from the labels under the title (国家标准 · 推荐性 · 现行)."""
     status, force = "unknown", None
     for span in soup.select("div.page-header span.s-status"):
@@ -213,7 +217,7 @@ def parse_detail(body: bytes, url: str) -> ParseResult:
                          "not a std.samr.gov.cn detail page")
     title = soup.select_one("div.page-header h4")
     english = soup.select_one("div.page-header h5")
-    status, force = _header_labels(soup)
+    status, force = header_labels(soup)
     replaces, replaced_by = [], []
     for label in info:
         if label.startswith("被") and "代替" in label:
@@ -266,6 +270,7 @@ def parse_api(body: bytes, url: str) -> ParseResult:
     if rows and not (isinstance(rows[0], dict) and ({"STD_CODE", "C_STD_CODE"} & set(rows[0]))):
         raise ParseError(f"{what}: rows carry no STD_CODE; not a std.samr.gov.cn list API answer")
     links: list[str] = []
+    details: dict[str, str] = {}
 
     def make(row) -> Record | None:
         if not isinstance(row, dict):
@@ -287,11 +292,13 @@ def parse_api(body: bytes, url: str) -> ParseResult:
                        record_no=clean(row.get("RECORD_NO") or ""))
         if row.get("id"):
             links.append(detail_url(table, str(row["id"])))
+            details[record.id] = links[-1]
         return record
 
     records = rows_to_records(rows, make, what)
     links += _next_api_page(data, url, len(rows))
-    return ParseResult(records=records, links=links)
+    return ParseResult(records=records, links=links, details=details,
+                       pages=page_count(data.get("total"), query_value(url, "pageSize") or len(rows)))
 
 
 def _next_api_page(data: dict, url: str, count: int) -> list[str]:

@@ -39,6 +39,7 @@ def parse_list(body: bytes, url: str) -> ParseResult:
         raise ParseError(f"{what}: the list table has no 标准编号 / 标准名称 column")
     column = {name: header.index(name) for name in header}
     links: list[str] = []
+    details: dict[str, str] = {}
 
     def make(row) -> Record:
         cells = row.find_all("td", recursive=False)
@@ -52,11 +53,15 @@ def parse_list(body: bytes, url: str) -> ParseResult:
         detail = row.find("a", href=re.compile(r"/StandardManage/Detail/"))
         if detail is not None:
             links.append(absolute(url, detail["href"], SITE))
+            details[record.id] = links[-1]
         return record
 
     rows = [tr for tr in header_row.find_parent("table").find_all("tr") if tr.find("td")]
     records = rows_to_records(rows, make, what)
-    return ParseResult(records=records, links=links + _next_list_page(soup, url))
+    count = soup.find("input", id="PageCount")
+    pages = int(count["value"]) if count is not None and str(count.get("value", "")).isdigit() else 0
+    return ParseResult(records=records, links=links + _next_list_page(soup, url), details=details,
+                       pages=pages)
 
 
 def _next_list_page(soup, url: str) -> list[str]:
