@@ -26,8 +26,6 @@ from pathlib import Path
 from typing import Callable, Mapping
 from urllib.parse import urljoin, urlsplit, urlunsplit
 
-import filelock
-
 from crawlers import sources as sources_module
 from crawlers.checkpoint import Checkpoint, Entry
 from crawlers.fetch import (FetchError, FetchPolicy, Fetcher, Refused, Request, Response,
@@ -35,8 +33,8 @@ from crawlers.fetch import (FetchError, FetchPolicy, Fetcher, Refused, Request, 
 from crawlers.parsers.base import Parser, ParseResult
 from crawlers.sources import SourceConfig
 from kb import numbers, paths
-from kb.corpus import STANDARDS_FILE, load_records, merge, write_records
-from kb.errors import BadInput, CorpusError, KbError, Locked
+from kb.corpus import STANDARDS_FILE, corpus_write, load_records, merge, write_records
+from kb.errors import BadInput, CorpusError, KbError
 from kb.records import Record
 
 # Progress events, in order: {"event": "start", done, total, source, query, resumed};
@@ -270,15 +268,15 @@ class _Run:
         """Merge the pending records into the corpus, then mark their pages done."""
         if self._records:
             corpus_file = self.corpus / STANDARDS_FILE
-            with _corpus_lock(self.corpus):
+            with corpus_write(self.corpus):  # re-read under the lock: other writers' records stay
                 existing = _load_corpus(corpus_file)
                 result = merge(existing, self._records)
                 write_records(corpus_file, result.records.values())
-            if self.record_changes is not None:
-                changed = set(result.new) | set(result.updated)
-                self.report.changes += self.record_changes(
-                    self.corpus, {k: v for k, v in existing.items() if k in changed},
-                    {k: result.records[k] for k in changed}, f"crawl {self.config.name}")
+                if self.record_changes is not None:
+                    changed = set(result.new) | set(result.updated)
+                    self.report.changes += self.record_changes(
+                        self.corpus, {k: v for k, v in existing.items() if k in changed},
+                        {k: result.records[k] for k in changed}, f"crawl {self.config.name}")
             self._touched |= {r.id for r in self._records} | set(result.new) | set(result.updated)
             self.progress({"event": "saved", "records": len(self._records),
                            "corpus": str(corpus_file)})
@@ -319,21 +317,6 @@ def _load_corpus(path: Path) -> dict[str, Record]:
         raise CorpusError(f"{loaded.errors[0]} — fix the corpus before crawling; nothing was written",
                           hint=f"{len(loaded.errors)} bad line(s) in {path}")
     return loaded.records
-
-
-def _corpus_lock(corpus: Path, wait: float = 120.0):
-    """An exclusive lock on <corpus>/.standards.lock while a crawl rewrites the corpus,
-    so two crawls (hbba and dbba, say) can run side by side."""
-    corpus.mkdir(parents=True, exist_ok=True)
-    return _Lock(str(corpus / ".standards.lock"), timeout=wait)
-
-
-class _Lock(filelock.FileLock):
-    def __enter__(self):
-        try:
-            return super().__enter__()
-        except filelock.Timeout:
-            raise Locked(f"another process is writing {Path(self.lock_file).parent / STANDARDS_FILE}") from None
 
 
 _META_CHARSET = re.compile(rb"""(<meta[^>]{0,200}?charset\s*=\s*["']?\s*)([A-Za-z0-9._:-]+)""", re.I)

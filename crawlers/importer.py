@@ -5,7 +5,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from kb.corpus import STANDARDS_FILE, load_records, merge, write_records
+from kb.corpus import STANDARDS_FILE, corpus_write, load_records, merge, write_records
 from kb.errors import BadInput, CorpusError, KbError, ParseError
 from kb.records import Record, now_iso
 from crawlers.tables import import_table
@@ -85,14 +85,15 @@ def import_files(paths: list[Path], corpus_dir: Path, sheet: str | None = None,
             progress({"event": "progress", "done": i, "total": len(files), "file": str(path)})
     report.read = len(incoming)
     corpus_file = corpus_dir / STANDARDS_FILE
-    loaded = load_records(corpus_file)
-    if loaded.errors:
-        raise CorpusError(f"{loaded.errors[0]} — fix the corpus before importing; nothing was written",
-                          hint=f"{len(loaded.errors)} bad line(s) in {corpus_file}")
-    result = merge(loaded.records, incoming)
-    write_records(corpus_file, result.records.values())
-    report.new, report.updated, report.unchanged = result.new, result.updated, result.unchanged
-    if record_changes is not None:
-        report.changes = record_changes(corpus_dir, loaded.records, result.records,
-                                        ", ".join(report.files))
+    with corpus_write(corpus_dir):  # read, merge, write and log under one lock
+        loaded = load_records(corpus_file)
+        if loaded.errors:
+            raise CorpusError(f"{loaded.errors[0]} — fix the corpus before importing; nothing was written",
+                              hint=f"{len(loaded.errors)} bad line(s) in {corpus_file}")
+        result = merge(loaded.records, incoming)
+        write_records(corpus_file, result.records.values())
+        report.new, report.updated, report.unchanged = result.new, result.updated, result.unchanged
+        if record_changes is not None:
+            report.changes = record_changes(corpus_dir, loaded.records, result.records,
+                                            ", ".join(report.files))
     return report
