@@ -35,7 +35,7 @@ from crawlers.sources import SourceConfig
 from kb import numbers, paths
 from kb.corpus import STANDARDS_FILE, corpus_write, load_records, merge, write_records
 from kb.errors import BadInput, CorpusError, KbError
-from kb.records import Record
+from kb.records import Record, check_text
 
 # Progress events, in order: {"event": "start", done, total, source, query, resumed};
 # per page {"event": "page", url, method, outcome, records, links, cached, reason, done,
@@ -211,6 +211,11 @@ class _Run:
                 source.fetched_at = source.fetched_at or response.fetched_at
                 source.url = source.url or response.url
             record.validate()
+            try:
+                check_text(record)
+            except CorpusError as exc:  # hostile data, not a parser bug: costs this record only
+                self.report.quarantined.append((response.url, str(exc)))
+                continue
             if record.id != numbers.canonical(record.number):
                 raise CorpusError(f"record id {record.id!r} is not the canonical number of {record.number!r}")
             if self.since and _record_date(record) and _record_date(record) < self.since:

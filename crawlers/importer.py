@@ -7,7 +7,7 @@ from typing import Callable
 
 from kb.corpus import STANDARDS_FILE, corpus_write, load_records, merge, write_records
 from kb.errors import BadInput, CorpusError, KbError, ParseError
-from kb.records import Record, now_iso
+from kb.records import Record, check_text, now_iso
 from crawlers.tables import import_table
 
 TABLE_SUFFIXES = (".csv", ".xlsx", ".xlsm")
@@ -59,6 +59,20 @@ def read_file(path: Path, sheet: str | None = None) -> tuple[list[Record], list[
     return result.records, []
 
 
+def _valid(path: Path, records: list[Record], errors: list[str]) -> list[Record]:
+    """The records that can be stored; the others are reported in `errors`."""
+    kept = []
+    for record in records:
+        try:
+            record.validate()
+            check_text(record)
+        except KbError as exc:
+            errors.append(f"{path.name}: {exc}")
+            continue
+        kept.append(record)
+    return kept
+
+
 def import_files(paths: list[Path], corpus_dir: Path, sheet: str | None = None,
                  progress: Callable[[dict], None] | None = None, record_changes=None) -> ImportReport:
     """Read every file, merge by canonical number, and write the corpus once, atomically.
@@ -76,6 +90,7 @@ def import_files(paths: list[Path], corpus_dir: Path, sheet: str | None = None,
                 raise
             report.errors.append(f"{path}: {exc}")
             continue
+        records = _valid(path, records, errors)
         for record in records:
             for source in record.sources:
                 source.fetched_at = source.fetched_at or fetched_at

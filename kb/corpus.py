@@ -29,7 +29,7 @@ import filelock
 
 from kb import numbers
 from kb.errors import CorpusError, KbError, Locked
-from kb.records import Record, Source
+from kb.records import Record, Source, has_surrogate
 
 STANDARDS_FILE = "standards.jsonl"
 CHANGES_FILE = "changes.jsonl"
@@ -67,9 +67,17 @@ def iter_jsonl(path: Path) -> Iterator[tuple[int, dict | None, str]]:
                 if not line.strip():
                     continue
                 try:
-                    yield lineno, json.loads(line), ""
+                    data = json.loads(line)
                 except json.JSONDecodeError as exc:
                     yield lineno, None, f"invalid JSON ({exc.msg} at column {exc.colno})"
+                    continue
+                except RecursionError:
+                    yield lineno, None, "invalid JSON (nested too deeply)"
+                    continue
+                if "\\u" in line and has_surrogate(data):
+                    yield lineno, None, "a lone surrogate (\\ud800-\\udfff) is not valid Unicode text"
+                    continue
+                yield lineno, data, ""
         except UnicodeDecodeError as exc:
             raise CorpusError(f"{path} is not UTF-8 ({exc.reason} at byte {exc.start})") from exc
 
@@ -87,7 +95,7 @@ def load_objects(path: Path, build: Callable[[dict], T]) -> tuple[dict[str, T], 
             continue
         try:
             obj = build(data)
-        except (KbError, TypeError) as exc:
+        except (KbError, TypeError, ValueError, AttributeError) as exc:
             errors.append(LineError(str(path), lineno, str(exc)))
             continue
         if obj.id in objects:
