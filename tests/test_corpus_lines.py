@@ -94,5 +94,5 @@ def test_a_surrogate_in_a_crawled_json_page_costs_that_record_only(tmp_path):
     assert stored.errors == []
     assert len(stored.records) == len(page["rows"]) - 1
     assert "JJG 2099-2026" not in stored.records
-    assert report.quarantined == [(JJG + "?keyword=%E6%A3%80%E5%AE%9A",
+    assert report.quarantined == [(JJG + "?keyword=%E6%A3%80%E5%AE%9A&pageNum=1&pageSize=20",
                                    "JJG 2099-2026: a field holds a lone surrogate (not valid Unicode text)")]
