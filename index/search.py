@@ -6,6 +6,8 @@
 """
 from __future__ import annotations
 
+import html
+
 import json
 import re
 from collections import Counter
@@ -56,12 +58,21 @@ class SearchResult:
 
 
 class EmFormatter(Formatter):
-    """Marks matched terms as <em>…</em>; the terminal renderer turns them bold."""
+    """Marks matched terms as <em>…</em>; the terminal renderer turns them bold. The text's
+    own HTML is escaped, so the only markup in a snippet is the highlights."""
 
     between = "…"
 
     def format_token(self, text, token, replace=False):
-        return f"<em>{get_text(text, token, replace)}</em>"
+        return f"<em>{html.escape(get_text(text, token, replace), quote=False)}</em>"
+
+    def _text(self, text):
+        return html.escape(text, quote=False)
+
+
+def plain_snippet(text: str) -> str:
+    """A snippet without highlights, escaped like the highlighted ones."""
+    return html.escape(text, quote=False)
 
 
 def _by_count(items) -> dict[str, int]:
@@ -179,7 +190,7 @@ class KnowledgeIndex:
         results.formatter = EmFormatter()
         hits = []
         for hit in results[:limit]:
-            snippet = _highlight(hit, "title") or _highlight(hit, "scope") or hit.get("scope", "")[:120]
+            snippet = _highlight(hit, "title") or _highlight(hit, "scope") or plain_snippet(hit.get("scope", "")[:120])
             hits.append(Hit(id=hit["id"], number=hit["id"], title=hit.get("title", ""),
                             level=hit.get("level", ""), status=hit.get("status", ""),
                             score=round(hit.score, 3), snippet=snippet))
