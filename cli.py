@@ -37,6 +37,13 @@ class KbGroup(TyperGroup):
         except Exception as exc:  # a bug: one line, unless KB_DEBUG asks for the traceback
             if os.environ.get("KB_DEBUG"):
                 raise
+            from index.store import damage
+
+            damaged = damage(exc)  # a damaged index surfaces inside Whoosh: exit 4, rebuild
+            if damaged is not None:
+                render.err().print(f"[red]Error:[/] {render.escape(str(damaged))}")
+                render.err().print(f"[dim]Hint: {render.escape(damaged.hint)}[/]")
+                raise typer.Exit(damaged.exit_code) from None
             render.err().print(f"[red]Error:[/] internal error: {render.escape(f'{type(exc).__name__}: {exc}')}"
                                " (set KB_DEBUG=1 for the traceback)")
             raise typer.Exit(1) from None
