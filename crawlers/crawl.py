@@ -87,6 +87,7 @@ def crawl(source: str | SourceConfig, query: str | None = None, since: str | Non
     `parsers` replaces crawlers.parsers.PARSERS; `record_changes(corpus_dir, before,
     after, source)` (kb.changes) logs what each flush changed."""
     config = sources_module.get(source) if isinstance(source, str) else source
+    _check_base_url(base_url)
     if max_pages is not None and max_pages < 1:
         raise BadInput("--max-pages must be at least 1")
     run = _Run(config=config, query=(query or "").strip(), since=_since(since),
@@ -362,6 +363,18 @@ def _reason(exc: Exception, request: Request) -> str:
     text = str(exc)
     prefix = f"{request.url}: "
     return text[len(prefix):] if text.startswith(prefix) else text
+
+
+def _check_base_url(base_url: str | None) -> None:
+    if base_url is None:
+        return
+    try:
+        parts = urlsplit(base_url)
+        parts.port  # noqa: B018 (raises on a bad port)
+    except ValueError as exc:
+        raise BadInput(f"--base-url {base_url[:100]!r} is not a URL ({exc})") from None
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise BadInput(f"--base-url {base_url[:100]!r} must be http(s)://host[:port]")
 
 
 def _loopback(base_url: str | None) -> bool:

@@ -50,6 +50,7 @@ USER_AGENT = f"stdkb/0.1 (+{PROJECT_URL}; standards knowledge base)"
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504, 507, 508, 509, 520, 521, 522, 523, 524})
 REFUSED_STATUSES = frozenset({401, 403, 451})
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
+_DEFAULT_PORTS = {"http": 80, "https": 443}
 
 
 class Refused(FetchError):
@@ -131,9 +132,10 @@ def _codec(label: str | None) -> str | None:
     label = label.strip().strip("\"'").lower()
     label = _ALIASES.get(label, label)
     try:
-        return codecs.lookup(label).name
-    except LookupError:
+        info = codecs.lookup(label)
+    except (LookupError, ValueError):
         return None
+    return info.name if getattr(info, "_is_text_encoding", True) else None  # not rot13, zlib, base64
 
 
 def header_charset(headers: Mapping[str, str]) -> str | None:
@@ -158,7 +160,7 @@ def detect_encoding(body: bytes, headers: Mapping[str, str] | None = None) -> st
     for name in dict.fromkeys(c for c in candidates if c):
         try:
             body.decode(name)
-        except UnicodeDecodeError:
+        except (UnicodeDecodeError, LookupError, ValueError):
             continue
         return name
     return "gb18030"  # decodes with replacements; every byte string is "almost" gb18030
@@ -422,12 +424,27 @@ class Fetcher:
     # -- URLs and the mirror ---------------------------------------------------------
 
     def _check_url(self, url: str, context: str) -> None:
-        parts = urlsplit(url)
+        try:
+            parts = urlsplit(url)
+            port = parts.port or _DEFAULT_PORTS.get(parts.scheme)
+        except ValueError:
+            raise FetchError(f"{context}: not a valid URL: {url[:200]}") from None
         if parts.scheme not in ("http", "https") or not parts.hostname:
             raise FetchError(f"{context}: not an http(s) URL: {url[:200]}")
-        if parts.hostname.lower() not in self._allowed:
+        host = parts.hostname.lower()
+        if host not in self._allowed:
             raise FetchError(f"{context}: host {parts.hostname} is not an allowed host "
                              f"({', '.join(sorted(self.policy.allowed_hosts))})")
+        if port not in self._ports(host):
+            raise FetchError(f"{context}: port {port} of {parts.hostname} is not allowed "
+                             f"(only {', '.join(str(p) for p in sorted(self._ports(host)))})")
+
+    def _ports(self, host: str) -> set[int]:
+        """An allowed host on the standard ports; the mirror on its own port."""
+        ports = {80, 443} if host in {h.lower() for h in self.policy.allowed_hosts} else set()
+        if self._mirror is not None and host == self._mirror.hostname.lower():
+            ports.add(self._mirror.port or _DEFAULT_PORTS[self._mirror.scheme])
+        return ports
 
     def _to_actual(self, url: str) -> str:
         """A platform URL as fetched: on the mirror when there is one."""

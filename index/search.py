@@ -19,7 +19,7 @@ from whoosh.highlight import ContextFragmenter, Formatter, get_text
 from whoosh.query import And, NumericRange, Or, Phrase, Term
 
 from kb import numbers
-from kb.errors import IndexMissing, NotFound
+from kb.errors import BadQuery, IndexMissing, NotFound
 from kb.records import Record
 from index import store
 from index.analysis import analyze, use_vocabulary
@@ -102,6 +102,8 @@ def filter_query(level=None, status=None, region=None, year=None, kind=None):
         if value:
             terms.append(Term(name, value))
     if year:
+        if not 1000 <= int(year) <= 9999:
+            raise BadQuery(f"--year {year} is not a four-digit year such as 2026")
         terms.append(NumericRange("year", int(year), int(year)))
     return And(terms) if terms else None
 

@@ -20,10 +20,13 @@ import fcntl
 import hashlib
 import json
 import os
+import pickle
 import re
 import shutil
+import struct
 import threading
 import time
+import zlib
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
@@ -310,9 +313,14 @@ def writer_lock(index_dir: Path, wait: float = 0.0):
 
 
 
+_DAMAGE_TYPES = (zlib.error, struct.error, EOFError, pickle.UnpicklingError, UnicodeDecodeError)
+
+
 def damage(exc: BaseException) -> IndexMissing | None:
     """An unexpected exception raised inside Whoosh while reading an index (a flipped byte
     in a segment surfaces as zlib.error, struct.error, EOFError …) as IndexMissing (exit 4)."""
+    if not isinstance(exc, _DAMAGE_TYPES):
+        return None  # a ValueError inside Whoosh is a bad query value, not damage
     tb = exc.__traceback__
     inside_whoosh = False
     while tb is not None:
