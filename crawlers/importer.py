@@ -5,7 +5,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from kb.corpus import STANDARDS_FILE, corpus_write, load_records, merge, write_records
+from kb.corpus import STANDARDS_FILE, corpus_write, load_records, merge, replacement_cycles, write_records
 from kb.errors import BadInput, CorpusError, KbError, ParseError
 from kb.records import Record, check_text, now_iso
 from crawlers.tables import import_table
@@ -106,6 +106,7 @@ def import_files(paths: list[Path], corpus_dir: Path, sheet: str | None = None,
             raise CorpusError(f"{loaded.errors[0]} — fix the corpus before importing; nothing was written",
                               hint=f"{len(loaded.errors)} bad line(s) in {corpus_file}")
         result = merge(loaded.records, incoming)
+        report.errors += [f"replacement cycle: {' → '.join(cycle)}" for cycle in replacement_cycles(result.records)]
         write_records(corpus_file, result.records.values())
         report.new, report.updated, report.unchanged = result.new, result.updated, result.unchanged
         if record_changes is not None:

@@ -150,11 +150,34 @@ def read_changes(corpus_dir: Path) -> ChangeLog:
     if not path.exists():
         return log
     for lineno, data, error in iter_jsonl(path):
-        if data is None or not isinstance(data, dict) or not data.get("number"):
-            log.errors.append(f"{path}:{lineno}: {error or 'not a change entry'}")
+        problem = error or _entry_problem(data)
+        if problem:
+            log.errors.append(f"{path}:{lineno}: {problem}")
             continue
         log.changes.append(data)
     return log
+
+
+_ENTRY_TEXT = ("date", "number", "title", "level", "region", "status", "effective_date", "source", "via")
+_ENTRY_LISTS = ("ccs", "replaces", "replaced_by")
+
+
+def _entry_problem(data) -> str:
+    """Why a log line is not a change entry ("" if it is one): each field of its own type."""
+    if not isinstance(data, dict) or not data.get("number"):
+        return "not a change entry"
+    if data.get("change") not in CHANGE_KINDS:
+        return f"change {str(data.get('change'))[:40]!r} is not one of {', '.join(CHANGE_KINDS)}"
+    for name in _ENTRY_TEXT:
+        if not isinstance(data.get(name, ""), (str, type(None))):
+            return f"{name} must be a string"
+    for name in _ENTRY_LISTS:
+        value = data.get(name, [])
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            return f"{name} must be a list of strings"
+    if not isinstance(data.get("fields", {}), dict):
+        return "fields must be an object"
+    return ""
 
 
 def list_changes(corpus_dir: Path, since: str | None = None, level: str | None = None,

@@ -394,6 +394,31 @@ def apply_replacements(records: dict[str, Record]) -> None:
                 old.withdrawal_date = record.implementation_date
 
 
+def replacement_cycles(records: dict[str, Record]) -> list[list[str]]:
+    """Chains of `replaces` that come back to where they started (A replaces B replaces A)."""
+    state: dict[str, int] = {}  # 1 on the current path, 2 done
+    cycles = []
+    for start in sorted(records):
+        if start in state:
+            continue
+        path, stack = [], [(start, iter(records[start].replaces))]
+        state[start] = 1
+        path.append(start)
+        while stack:
+            node, children = stack[-1]
+            child = next(children, None)
+            if child is None:
+                stack.pop()
+                state[path.pop()] = 2
+            elif child in records and state.get(child) == 1:
+                cycles.append(path[path.index(child):] + [child])
+            elif child in records and child not in state:
+                state[child] = 1
+                path.append(child)
+                stack.append((child, iter(records[child].replaces)))
+    return cycles
+
+
 def merge(existing: dict[str, Record], incoming: Iterable[Record]) -> MergeResult:
     """Merge incoming records into a copy of `existing`, keyed by canonical number."""
     records = {rid: Record.from_dict(r.to_dict()) for rid, r in existing.items()}
