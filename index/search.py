@@ -121,6 +121,9 @@ class KnowledgeIndex:
     """An open generation; keep one per process and reuse its searcher."""
 
     def __init__(self, generation: store.Generation, index_dir: Path):
+        self._open(generation, index_dir)
+
+    def _open(self, generation: store.Generation, index_dir: Path) -> None:
         self.generation = generation
         self.index_dir = index_dir
         use_vocabulary(index_dir)  # cut queries without loading jieba's whole dictionary
@@ -151,12 +154,21 @@ class KnowledgeIndex:
         if self._clauses is None:
             from index.clauses import ClauseSearcher
 
+            if not self.generation.path.exists():
+                self._follow_current()  # generations switched since this index was opened
             try:
                 self._clauses = ClauseSearcher(self.generation.path)
             except Exception as exc:
                 raise IndexMissing(f"the clause index of {self.generation.name} cannot be opened "
                                    f"({type(exc).__name__}: {exc})") from None
         return self._clauses
+
+    def _follow_current(self) -> None:
+        """Reopen on the serving generation: a long-lived index whose own generation was
+        removed by later builds (only the current one and the one before are kept)."""
+        serving = store.open_generation(self.index_dir)
+        self.close()
+        self._open(serving, self.index_dir)
 
     def search_clauses(self, text: str, doc_id: str | None = None, doc_kind: str | None = None,
                        limit: int = 10):
