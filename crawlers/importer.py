@@ -1,12 +1,14 @@
 """`kb import`: local files (announcement JSON, CSV, XLSX) → merged into corpus/standards.jsonl."""
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
 from kb.corpus import STANDARDS_FILE, corpus_write, load_records, merge, replacement_cycles, write_records
 from kb.errors import BadInput, CorpusError, KbError, ParseError
+from kb.paths import is_dir, is_file
 from kb.records import Record, check_text, now_iso
 from crawlers.tables import import_table
 
@@ -33,13 +35,15 @@ class ImportReport:
 def expand(paths: list[Path]) -> list[Path]:
     files = []
     for path in paths:
-        if path.is_dir():
+        if is_dir(path):
             files += sorted(p for p in path.rglob("*") if p.suffix.lower() in SUFFIXES)
-        elif path.exists():
+        elif is_file(path):
             if path.suffix.lower() not in SUFFIXES:
                 raise BadInput(f"{path}: cannot import {path.suffix or 'this'} files; "
                                f"give announcement JSON, CSV or XLSX")
             files.append(path)
+        elif os.path.lexists(path):
+            raise BadInput(f"{path}: not a regular file (a device, FIFO or socket cannot be imported)")
         else:
             raise BadInput(f"{path}: no such file or directory")
     return files

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import openpyxl
 import pytest
@@ -113,3 +114,12 @@ def test_a_131k_character_field_costs_its_row_and_odd_rows_are_reported(tmp_path
     records = load_records(tmp_path / "corpus" / STANDARDS_FILE).records
     assert sorted(records) == ["DB11/T 2-2025", "DB11/T 3-2025", "DB11/T 5-2025", "DB11/T 6-2025"]
     assert records["DB11/T 3-2025"].replaces == [] and records["DB11/T 2-2025"].status == "unknown"
+
+
+@pytest.mark.parametrize("name, message", [
+    ("质" * 300, "no such file or directory"),
+    ("/dev/zero", "not a regular file (a device, FIFO or socket cannot be imported)")])
+def test_a_300_character_name_or_a_device_is_one_clear_error(tmp_path, name, message):
+    with pytest.raises(BadInput) as error:
+        import_files([Path(name)], tmp_path / "corpus")
+    assert str(error.value) == f"{name}: {message}"

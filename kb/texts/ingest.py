@@ -84,14 +84,14 @@ def iter_files(inputs: Iterable[str | Path], report: IngestReport) -> list[Path]
         if re.match(r"[a-z][a-z0-9+.-]*://", text, re.I):
             raise BadInput(f"{text}: fetch URLs with the crawler; kb.texts.ingest reads local files only")
         path = Path(text).expanduser()
-        if path.is_dir():
+        if paths.is_dir(path):
             for child in sorted(p for p in path.rglob("*") if p.is_file()):
                 if child.name in SKIPPED_NAMES or child.suffix.lower() not in FORMATS \
                         or any(part.startswith(".") for part in child.relative_to(path).parts):
                     report.skipped.append(str(child))
                 else:
                     files.append(child)
-        elif path.is_file():
+        elif paths.is_file(path):
             if path.name in SKIPPED_NAMES:
                 report.skipped.append(str(path))
             else:
