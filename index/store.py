@@ -90,12 +90,23 @@ def file_digests(gen_path: Path) -> dict[str, str]:
     digests = {}
     for path in sorted(gen_path.rglob("*")):
         if path.is_file() and path.name != META and not path.name.endswith(".tmp"):
-            digest = hashlib.sha256()
-            with path.open("rb") as handle:
-                for block in iter(lambda: handle.read(1 << 20), b""):
-                    digest.update(block)
-            digests[path.relative_to(gen_path).as_posix()] = digest.hexdigest()
+            digests[path.relative_to(gen_path).as_posix()] = _file_digest(path)
     return digests
+
+
+_digests: dict[tuple, str] = {}  # (device, inode, size, mtime) → sha256: an update's hard links hash once
+
+
+def _file_digest(path: Path) -> str:
+    info = path.stat()
+    key = (info.st_dev, info.st_ino, info.st_size, info.st_mtime_ns)
+    if key not in _digests:
+        digest = hashlib.sha256()
+        with path.open("rb") as handle:
+            for block in iter(lambda: handle.read(1 << 20), b""):
+                digest.update(block)
+        _digests[key] = digest.hexdigest()
+    return _digests[key]
 
 
 def damaged_files(generation: Generation) -> list[str]:
