@@ -23,6 +23,7 @@ class KbGroup(TyperGroup):
 
     def invoke(self, ctx):
         try:
+            _text_arguments([*getattr(ctx, "_protected_args", []), *ctx.args])
             return super().invoke(ctx)
         except KbError as exc:
             render.err().print(f"[red]Error:[/] {render.escape(str(exc))}")
@@ -37,9 +38,32 @@ class KbGroup(TyperGroup):
         except Exception as exc:  # a bug: one line, unless KB_DEBUG asks for the traceback
             if os.environ.get("KB_DEBUG"):
                 raise
+            from index.store import damage
+
+            damaged = damage(exc)  # a damaged index surfaces inside Whoosh: exit 4, rebuild
+            if damaged is not None:
+                render.err().print(f"[red]Error:[/] {render.escape(str(damaged))}")
+                render.err().print(f"[dim]Hint: {render.escape(damaged.hint)}[/]")
+                raise typer.Exit(damaged.exit_code) from None
             render.err().print(f"[red]Error:[/] internal error: {render.escape(f'{type(exc).__name__}: {exc}')}"
                                " (set KB_DEBUG=1 for the traceback)")
             raise typer.Exit(1) from None
+
+
+def _text_arguments(args: list[str]) -> None:
+    """Arguments that are not UTF-8 (a raw \\xff byte) arrive as lone surrogates: refuse them."""
+    for arg in args:
+        try:
+            arg.encode("utf-8")
+        except UnicodeEncodeError:
+            raw = arg.encode("utf-8", "surrogateescape")[:60]
+            raise BadInput(f"argument {raw!r} is not UTF-8 text") from None
+
+
+def _finite_wait(value: float) -> float:
+    if not 0 <= value <= 86400:  # nan and inf fail too
+        raise typer.BadParameter("must be a number of seconds between 0 and 86400")
+    return value
 
 
 app = typer.Typer(cls=KbGroup, no_args_is_help=True, add_completion=False, rich_markup_mode=None,
@@ -53,7 +77,8 @@ app.add_typer(watch_app, name="watch")
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Machine-readable JSON output.")]
 CsvOpt = Annotated[bool, typer.Option("--csv", help="CSV output with Chinese column headers.")]
-WaitOpt = Annotated[float, typer.Option("--wait", help="Seconds to wait for another writer's lock (exit 3 after).")]
+WaitOpt = Annotated[float, typer.Option("--wait", callback=_finite_wait,
+                                         help="Seconds to wait for another writer's lock (exit 3 after).")]
 ProcsOpt = Annotated[int, typer.Option("--procs", min=1, max=16, help="Indexing processes: 2 is faster only with an idle second core (BENCHMARKS.md).")]
 LevelOpt = Annotated[Optional[str], typer.Option("--level", help="national, industry, local, group, enterprise or metrology (or 国家标准 …).")]
 StatusOpt = Annotated[Optional[str], typer.Option("--status", help="current, upcoming, withdrawn, replaced (or 现行, 即将实施, 废止, 被代替).")]

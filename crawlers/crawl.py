@@ -26,8 +26,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Mapping
 from urllib.parse import urljoin, urlsplit, urlunsplit
 
-import filelock
-
 from crawlers import sources as sources_module
 from crawlers.checkpoint import Checkpoint, Entry
 from crawlers.fetch import (FetchError, FetchPolicy, Fetcher, Refused, Request, Response,
@@ -35,9 +33,9 @@ from crawlers.fetch import (FetchError, FetchPolicy, Fetcher, Refused, Request, 
 from crawlers.parsers.base import Parser, ParseResult
 from crawlers.sources import SourceConfig
 from kb import numbers, paths
-from kb.corpus import STANDARDS_FILE, load_records, merge, write_records
-from kb.errors import BadInput, CorpusError, KbError, Locked
-from kb.records import Record
+from kb.corpus import STANDARDS_FILE, corpus_write, load_records, merge, write_records
+from kb.errors import BadInput, CorpusError, KbError
+from kb.records import Record, check_text
 
 if TYPE_CHECKING:
     from crawlers.sync import FollowPlan
@@ -95,6 +93,7 @@ def crawl(source: str | SourceConfig, query: str | None = None, since: str | Non
     decides which detail pages and next list pages are worth fetching, and names the
     checkpoint; `starts` replaces the source's start requests."""
     config = sources_module.get(source) if isinstance(source, str) else source
+    _check_base_url(base_url)
     if max_pages is not None and max_pages < 1:
         raise BadInput("--max-pages must be at least 1")
     run = _Run(config=config, query=(query or "").strip(), since=_since(since),
@@ -228,6 +227,11 @@ class _Run:
                 source.fetched_at = source.fetched_at or response.fetched_at
                 source.url = source.url or response.url
             record.validate()
+            try:
+                check_text(record)
+            except CorpusError as exc:  # hostile data, not a parser bug: costs this record only
+                self.report.quarantined.append((response.url, str(exc)))
+                continue
             if record.id != numbers.canonical(record.number):
                 raise CorpusError(f"record id {record.id!r} is not the canonical number of {record.number!r}")
             if self.since and _record_date(record) and _record_date(record) < self.since:
@@ -316,17 +320,17 @@ class _Run:
         """Merge the pending records into the corpus, then mark their pages done."""
         if self._records:
             corpus_file = self.corpus / STANDARDS_FILE
-            with _corpus_lock(self.corpus):
+            with corpus_write(self.corpus):  # re-read under the lock: other writers' records stay
                 existing = _load_corpus(corpus_file)
                 result = merge(existing, self._records)
                 if self.plan is not None:  # what these records were before, for the sync's change log
                     self.plan.before_write(self.config.name, existing, set(result.new) | set(result.updated))
                 write_records(corpus_file, result.records.values())
-            if self.record_changes is not None:
-                changed = set(result.new) | set(result.updated)
-                self.report.changes += self.record_changes(
-                    self.corpus, {k: v for k, v in existing.items() if k in changed},
-                    {k: result.records[k] for k in changed}, f"crawl {self.config.name}")
+                if self.record_changes is not None:
+                    changed = set(result.new) | set(result.updated)
+                    self.report.changes += self.record_changes(
+                        self.corpus, {k: v for k, v in existing.items() if k in changed},
+                        {k: result.records[k] for k in changed}, f"crawl {self.config.name}")
             self._touched |= {r.id for r in self._records} | set(result.new) | set(result.updated)
             self.progress({"event": "saved", "records": len(self._records),
                            "corpus": str(corpus_file)})
@@ -394,21 +398,6 @@ def _load_corpus(path: Path) -> dict[str, Record]:
     return loaded.records
 
 
-def _corpus_lock(corpus: Path, wait: float = 120.0):
-    """An exclusive lock on <corpus>/.standards.lock while a crawl rewrites the corpus,
-    so two crawls (hbba and dbba, say) can run side by side."""
-    corpus.mkdir(parents=True, exist_ok=True)
-    return _Lock(str(corpus / ".standards.lock"), timeout=wait)
-
-
-class _Lock(filelock.FileLock):
-    def __enter__(self):
-        try:
-            return super().__enter__()
-        except filelock.Timeout:
-            raise Locked(f"another process is writing {Path(self.lock_file).parent / STANDARDS_FILE}") from None
-
-
 _META_CHARSET = re.compile(rb"""(<meta[^>]{0,200}?charset\s*=\s*["']?\s*)([A-Za-z0-9._:-]+)""", re.I)
 
 
@@ -447,6 +436,18 @@ def _reason(exc: Exception, request: Request) -> str:
     text = str(exc)
     prefix = f"{request.url}: "
     return text[len(prefix):] if text.startswith(prefix) else text
+
+
+def _check_base_url(base_url: str | None) -> None:
+    if base_url is None:
+        return
+    try:
+        parts = urlsplit(base_url)
+        parts.port  # noqa: B018 (raises on a bad port)
+    except ValueError as exc:
+        raise BadInput(f"--base-url {base_url[:100]!r} is not a URL ({exc})") from None
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise BadInput(f"--base-url {base_url[:100]!r} must be http(s)://host[:port]")
 
 
 def _loopback(base_url: str | None) -> bool:

@@ -10,7 +10,10 @@ What it guarantees:
 - 429 (Retry-After honoured), 5xx, timeouts and broken connections are retried with
   exponential backoff; anything else that goes wrong is one `FetchError` "<url>: <reason>";
   a 401/403/451 or a robots.txt ban is `Refused` (a FetchError the crawl reports apart);
-- a body over `max_bytes` is aborted while streaming;
+- a body over `max_bytes` is aborted while streaming, and so is any layer of its
+  Content-Encoding decoded past `max_bytes` (a gzip bomb stops at the cap, not in memory);
+- one attempt never outlasts `total_timeout`, headers included (a server dripping header
+  bytes is cut off like one dripping the body);
 - with `cache_dir`, every 2xx response is kept on disk (body, headers, status, final URL),
   in files named by a sha256 of method + URL + body, so no URL can name a path;
 - with `base_url`, URLs of the allowed hosts are fetched from a local mirror instead
@@ -29,11 +32,13 @@ import re
 import tempfile
 import time
 import urllib.robotparser
+import zlib
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Callable, Mapping
 from urllib.parse import urljoin, urlsplit, urlunsplit
 
+import httpcore
 import httpx
 
 from kb.errors import FetchError
@@ -45,6 +50,7 @@ USER_AGENT = f"stdkb/0.1 (+{PROJECT_URL}; standards knowledge base)"
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504, 507, 508, 509, 520, 521, 522, 523, 524})
 REFUSED_STATUSES = frozenset({401, 403, 451})
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
+_DEFAULT_PORTS = {"http": 80, "https": 443}
 
 
 class Refused(FetchError):
@@ -126,9 +132,10 @@ def _codec(label: str | None) -> str | None:
     label = label.strip().strip("\"'").lower()
     label = _ALIASES.get(label, label)
     try:
-        return codecs.lookup(label).name
-    except LookupError:
+        info = codecs.lookup(label)
+    except (LookupError, ValueError):
         return None
+    return info.name if getattr(info, "_is_text_encoding", True) else None  # not rot13, zlib, base64
 
 
 def header_charset(headers: Mapping[str, str]) -> str | None:
@@ -153,7 +160,7 @@ def detect_encoding(body: bytes, headers: Mapping[str, str] | None = None) -> st
     for name in dict.fromkeys(c for c in candidates if c):
         try:
             body.decode(name)
-        except UnicodeDecodeError:
+        except (UnicodeDecodeError, LookupError, ValueError):
             continue
         return name
     return "gb18030"  # decodes with replacements; every byte string is "almost" gb18030
@@ -220,6 +227,120 @@ def _write_atomic(path: Path, data: bytes) -> None:
         raise
 
 
+# -- bounded decoding and deadlines -----------------------------------------------------
+
+class _Layer:
+    """One Content-Encoding layer, decoded in pieces that never exceed the cap."""
+
+    def __init__(self, name: str):
+        self.name = name
+        self._zlib = zlib.decompressobj(31 if name in ("gzip", "x-gzip") else 15)
+        self._first = name == "deflate"  # deflate may come without its zlib header
+
+    def feed(self, data: bytes, room: int) -> bytes:
+        """Decode `data`; more than `room` bytes out raises OverflowError."""
+        try:
+            out = self._zlib.decompress(data, room + 1)
+        except zlib.error:
+            if not self._first:
+                raise
+            self._zlib = zlib.decompressobj(-15)
+            out = self._zlib.decompress(data, room + 1)
+        self._first = False
+        if len(out) > room:
+            raise OverflowError
+        return out
+
+    def flush(self, room: int) -> bytes:
+        out = self._zlib.flush()
+        if len(out) > room:
+            raise OverflowError
+        return out
+
+
+class _Decoder:
+    """Content-Encoding "a, b" = a applied first: undone last to first, each capped."""
+
+    SUPPORTED = ("gzip", "x-gzip", "deflate")
+
+    def __init__(self, header: str, cap: int):
+        names = [n.strip().lower() for n in header.split(",") if n.strip()]
+        names = [n for n in names if n != "identity"]
+        unknown = [n for n in names if n not in self.SUPPORTED]
+        if unknown:
+            raise ValueError(f"unsupported Content-Encoding {unknown[0][:40]!r}")
+        self.layers = [_Layer(n) for n in reversed(names)]
+        self.cap = cap
+        self.sizes = [0] * len(self.layers)  # bytes each layer has put out so far
+
+    def feed(self, data: bytes, final: bool = False) -> bytes:
+        for i, layer in enumerate(self.layers):
+            room = self.cap - self.sizes[i]
+            out = layer.feed(data, room) if data else b""
+            if final:
+                out += layer.flush(room - len(out))
+            self.sizes[i] += len(out)
+            data = out
+        return data
+
+
+class _DeadlineStream(httpcore.NetworkStream):
+    """A socket whose every read and write is cut short at the fetcher's deadline."""
+
+    def __init__(self, inner: httpcore.NetworkStream, deadline: Callable[[], float | None]):
+        self._inner = inner
+        self._deadline = deadline
+
+    def _timeout(self, timeout: float | None, error: type[Exception]) -> float | None:
+        deadline = self._deadline()
+        if deadline is None:
+            return timeout
+        left = deadline - time.monotonic()
+        if left <= 0:
+            raise error("the response deadline passed")
+        return left if timeout is None else min(timeout, left)
+
+    def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
+        return self._inner.read(max_bytes, self._timeout(timeout, httpcore.ReadTimeout))
+
+    def write(self, buffer: bytes, timeout: float | None = None) -> None:
+        self._inner.write(buffer, self._timeout(timeout, httpcore.WriteTimeout))
+
+    def close(self) -> None:
+        self._inner.close()
+
+    def start_tls(self, ssl_context, server_hostname=None, timeout=None) -> httpcore.NetworkStream:
+        inner = self._inner.start_tls(ssl_context, server_hostname,
+                                      self._timeout(timeout, httpcore.ConnectTimeout))
+        return _DeadlineStream(inner, self._deadline)
+
+    def get_extra_info(self, info: str):
+        return self._inner.get_extra_info(info)
+
+
+class _DeadlineBackend(httpcore.NetworkBackend):
+    def __init__(self, deadline: Callable[[], float | None]):
+        self._inner = httpcore.SyncBackend()
+        self._deadline = deadline
+
+    def connect_tcp(self, host, port, timeout=None, local_address=None, socket_options=None):
+        stream = self._inner.connect_tcp(host, port, timeout, local_address, socket_options)
+        return _DeadlineStream(stream, self._deadline)
+
+    def connect_unix_socket(self, path, timeout=None, socket_options=None):
+        return _DeadlineStream(self._inner.connect_unix_socket(path, timeout, socket_options), self._deadline)
+
+    def sleep(self, seconds: float) -> None:
+        self._inner.sleep(seconds)
+
+
+def _deadline_transport(deadline: Callable[[], float | None]) -> httpx.HTTPTransport:
+    transport = httpx.HTTPTransport()
+    # httpx offers no total deadline; its pool takes a network backend (httpcore API)
+    transport._pool._network_backend = _DeadlineBackend(deadline)
+    return transport
+
+
 # -- the fetcher ---------------------------------------------------------------------
 
 class _Retryable(Exception):
@@ -248,6 +369,7 @@ class Fetcher:
     attempts: int = 0  # HTTP requests sent, robots.txt included
     _last: dict[str, float] = field(default_factory=dict)
     _robots: dict[str, _Robots] = field(default_factory=dict)
+    _deadline: float | None = None  # time.monotonic() by which the attempt in flight must end
 
     def __post_init__(self) -> None:
         if not self.policy.allowed_hosts:
@@ -260,8 +382,9 @@ class Fetcher:
             self._allowed.add(self._mirror.hostname.lower())
         self._cache = (ResponseCache(self.policy.cache_dir, self.policy.cache_max_age)
                        if self.policy.cache_dir else None)
+        transport = self.transport or _deadline_transport(lambda: self._deadline)
         self._client = httpx.Client(
-            transport=self.transport, follow_redirects=False,
+            transport=transport, follow_redirects=False,
             timeout=httpx.Timeout(self.policy.timeout),
             headers={"User-Agent": self.policy.user_agent,
                      "Accept-Language": "zh-CN,zh;q=0.9,en;q=0.5"})
@@ -301,12 +424,27 @@ class Fetcher:
     # -- URLs and the mirror ---------------------------------------------------------
 
     def _check_url(self, url: str, context: str) -> None:
-        parts = urlsplit(url)
+        try:
+            parts = urlsplit(url)
+            port = parts.port or _DEFAULT_PORTS.get(parts.scheme)
+        except ValueError:
+            raise FetchError(f"{context}: not a valid URL: {url[:200]}") from None
         if parts.scheme not in ("http", "https") or not parts.hostname:
             raise FetchError(f"{context}: not an http(s) URL: {url[:200]}")
-        if parts.hostname.lower() not in self._allowed:
+        host = parts.hostname.lower()
+        if host not in self._allowed:
             raise FetchError(f"{context}: host {parts.hostname} is not an allowed host "
                              f"({', '.join(sorted(self.policy.allowed_hosts))})")
+        if port not in self._ports(host):
+            raise FetchError(f"{context}: port {port} of {parts.hostname} is not allowed "
+                             f"(only {', '.join(str(p) for p in sorted(self._ports(host)))})")
+
+    def _ports(self, host: str) -> set[int]:
+        """An allowed host on the standard ports; the mirror on its own port."""
+        ports = {80, 443} if host in {h.lower() for h in self.policy.allowed_hosts} else set()
+        if self._mirror is not None and host == self._mirror.hostname.lower():
+            ports.add(self._mirror.port or _DEFAULT_PORTS[self._mirror.scheme])
+        return ports
 
     def _to_actual(self, url: str) -> str:
         """A platform URL as fetched: on the mirror when there is one."""
@@ -389,6 +527,7 @@ class Fetcher:
         self.attempts += 1
         headers = {"Content-Type": "application/x-www-form-urlencoded"} if request.data else {}
         fetched_at = now_iso()
+        self._deadline = time.monotonic() + self.policy.total_timeout
         try:
             with self._client.stream(request.method, request.url, headers=headers,
                                      content=request.data.encode() if request.data else None) as r:
@@ -398,11 +537,15 @@ class Fetcher:
                                      _retry_after(headers_out.get("retry-after")))
                 body = b"" if r.status_code in REDIRECT_STATUSES else self._read_capped(r, context)
         except httpx.TimeoutException:
+            if time.monotonic() >= self._deadline:
+                raise _Retryable(f"response took over {self.policy.total_timeout:g} s") from None
             raise _Retryable("timed out") from None
         except httpx.RemoteProtocolError as exc:
             raise _Retryable(f"connection broken: {_first_line(exc)}") from None
         except httpx.TransportError as exc:
             raise _Retryable(f"connection failed: {_first_line(exc)}") from None
+        finally:
+            self._deadline = None
         return Response(request=request, url=request.url, status=r.status_code,
                         headers=headers_out, body=body, fetched_at=fetched_at)
 
@@ -411,16 +554,28 @@ class Fetcher:
         declared = response.headers.get("content-length", "")
         if declared.isdigit() and int(declared) > cap:
             raise FetchError(f"{context}: response over {cap} bytes (Content-Length {declared})")
+        try:
+            decoder = _Decoder(response.headers.get("content-encoding", ""), cap)
+        except ValueError as exc:
+            raise FetchError(f"{context}: {exc}") from None
         started = self.clock()
         chunks: list[bytes] = []
         size = 0
-        for chunk in response.iter_bytes():
-            size += len(chunk)
-            if size > cap:
-                raise FetchError(f"{context}: response over {cap} bytes")
-            if self.clock() - started > self.policy.total_timeout:
-                raise _Retryable(f"response took over {self.policy.total_timeout:g} s")
-            chunks.append(chunk)
+        try:
+            for raw in response.iter_raw():
+                chunk = decoder.feed(raw)
+                size += len(raw)  # the wire bytes; each decoded layer is capped in `decoder`
+                if size > cap:
+                    raise OverflowError
+                if self.clock() - started > self.policy.total_timeout:
+                    raise _Retryable(f"response took over {self.policy.total_timeout:g} s")
+                chunks.append(chunk)
+            chunks.append(decoder.feed(b"", final=True))
+        except OverflowError:
+            raise FetchError(f"{context}: response over {cap} bytes") from None
+        except zlib.error as exc:
+            raise FetchError(f"{context}: broken {response.headers.get('content-encoding')} body "
+                             f"({_first_line(exc)})") from None
         return b"".join(chunks)
 
     def _wait_turn(self, host: str) -> None:

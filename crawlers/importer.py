@@ -1,13 +1,15 @@
 """`kb import`: local files (announcement JSON, CSV, XLSX) → merged into corpus/standards.jsonl."""
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from kb.corpus import STANDARDS_FILE, load_records, merge, write_records
+from kb.corpus import STANDARDS_FILE, corpus_write, load_records, merge, replacement_cycles, write_records
 from kb.errors import BadInput, CorpusError, KbError, ParseError
-from kb.records import Record, now_iso
+from kb.paths import is_dir, is_file
+from kb.records import Record, check_text, now_iso
 from crawlers.tables import import_table
 
 TABLE_SUFFIXES = (".csv", ".xlsx", ".xlsm")
@@ -34,13 +36,15 @@ class ImportReport:
 def expand(paths: list[Path]) -> list[Path]:
     files = []
     for path in paths:
-        if path.is_dir():
+        if is_dir(path):
             files += sorted(p for p in path.rglob("*") if p.suffix.lower() in SUFFIXES)
-        elif path.exists():
+        elif is_file(path):
             if path.suffix.lower() not in SUFFIXES:
                 raise BadInput(f"{path}: cannot import {path.suffix or 'this'} files; "
                                f"give announcement JSON, CSV or XLSX")
             files.append(path)
+        elif os.path.lexists(path):
+            raise BadInput(f"{path}: not a regular file (a device, FIFO or socket cannot be imported)")
         else:
             raise BadInput(f"{path}: no such file or directory")
     return files
@@ -60,6 +64,20 @@ def read_file(path: Path, sheet: str | None = None) -> tuple[list[Record], list[
     return result.records, []
 
 
+def _valid(path: Path, records: list[Record], errors: list[str]) -> list[Record]:
+    """The records that can be stored; the others are reported in `errors`."""
+    kept = []
+    for record in records:
+        try:
+            record.validate()
+            check_text(record)
+        except KbError as exc:
+            errors.append(f"{path.name}: {exc}")
+            continue
+        kept.append(record)
+    return kept
+
+
 def import_files(paths: list[Path], corpus_dir: Path, sheet: str | None = None,
                  progress: Callable[[dict], None] | None = None, record_changes=None) -> ImportReport:
     """Read every file, merge by canonical number, and write the corpus once, atomically.
@@ -77,6 +95,7 @@ def import_files(paths: list[Path], corpus_dir: Path, sheet: str | None = None,
                 raise
             report.errors.append(f"{path}: {exc}")
             continue
+        records = _valid(path, records, errors)
         for record in records:
             for source in record.sources:
                 source.fetched_at = source.fetched_at or fetched_at
@@ -93,15 +112,17 @@ def merge_into_corpus(incoming: list[Record], corpus_dir: Path, via: str, record
     report = report or ImportReport(files=[via])
     report.read = len(incoming)
     corpus_file = corpus_dir / STANDARDS_FILE
-    loaded = load_records(corpus_file)
-    if loaded.errors:
-        raise CorpusError(f"{loaded.errors[0]} — fix the corpus before importing; nothing was written",
-                          hint=f"{len(loaded.errors)} bad line(s) in {corpus_file}")
-    result = merge(loaded.records, incoming)
-    write_records(corpus_file, result.records.values())
-    report.new, report.updated, report.unchanged = result.new, result.updated, result.unchanged
-    if record_changes is not None:
-        report.changes = record_changes(corpus_dir, loaded.records, result.records, via)
+    with corpus_write(corpus_dir):  # read, merge, write and log under one lock
+        loaded = load_records(corpus_file)
+        if loaded.errors:
+            raise CorpusError(f"{loaded.errors[0]} — fix the corpus before importing; nothing was written",
+                              hint=f"{len(loaded.errors)} bad line(s) in {corpus_file}")
+        result = merge(loaded.records, incoming)
+        report.errors += [f"replacement cycle: {' → '.join(cycle)}" for cycle in replacement_cycles(result.records)]
+        write_records(corpus_file, result.records.values())
+        report.new, report.updated, report.unchanged = result.new, result.updated, result.unchanged
+        if record_changes is not None:
+            report.changes = record_changes(corpus_dir, loaded.records, result.records, via)
     return report
 
 

@@ -34,7 +34,7 @@ from crawlers import sources as sources_module
 from crawlers.crawl import CrawlReport, crawl
 from crawlers.fetch import FetchPolicy, Request
 from kb import paths
-from kb.corpus import STANDARDS_FILE, load_records, merge_record
+from kb.corpus import STANDARDS_FILE, corpus_write, load_records, merge_record
 from kb.errors import BadInput, FetchError
 from kb.records import Record, now_iso
 
@@ -295,11 +295,12 @@ def _sync_source(name, position, count, since, max_pages, full, base_url, corpus
         result = CrawlReport(source=name, failed=[(config.browse[0].url, str(exc))])
     done = SourceSync(name, result, incremental=not plan.full, retried=len(retry))
     if result.complete:
-        after = load_records(corpus / STANDARDS_FILE).records
-        ids = [rid for rid in snapshot.before if rid in after]
-        before = {rid: rec for rid, rec in snapshot.before.items() if rec is not None}
-        if record_changes is not None:
-            done.changes = record_changes(corpus, before, {rid: after[rid] for rid in ids}, f"sync {name}")
+        with corpus_write(corpus):  # the log beside the corpus it describes, as every writer does
+            after = load_records(corpus / STANDARDS_FILE).records
+            ids = [rid for rid in snapshot.before if rid in after]
+            before = {rid: rec for rid, rec in snapshot.before.items() if rec is not None}
+            if record_changes is not None:
+                done.changes = record_changes(corpus, before, {rid: after[rid] for rid in ids}, f"sync {name}")
         snapshot.clear()
         state.last_sync, state.newest = now_iso(), max(plan.newest, state.newest)
         state.retry = list({r.key: r for r in plan.failed_requests}.values())

@@ -75,7 +75,13 @@ def header_map(headers: list[str]) -> dict[int, str]:
     return mapping
 
 
-def row_record(values: dict[str, object], source: Source) -> Record:
+class Unreadable(str):
+    """A CSV row the csv module could not read: why."""
+
+
+def row_record(values: dict[str, object], source: Source, warnings: list[str] | None = None) -> Record:
+    """The row's record; what was kept but not understood is added to `warnings`."""
+    warnings = [] if warnings is None else warnings
     numbers_ = numbers.parse_list(str(values.get("number") or ""))
     if not numbers_:
         raise NumberError("no standard number")
@@ -91,10 +97,17 @@ def row_record(values: dict[str, object], source: Source) -> Record:
             fields[name] = [v for v in _LIST_SEP.split(str(value).strip()) if v]
         elif name == "status":
             fields[name] = normalize_status(str(value))
+            if fields[name] == "unknown" and str(value).strip() not in ("未知", "unknown"):
+                warnings.append(f"unknown status {str(value).strip()[:40]!r}, stored as 未知")
         elif name == "force":
             fields[name] = FORCE_WORDS.get(str(value).strip())
         else:
             fields[name] = str(value).strip()
+    own = numbers_[0].canonical
+    for name in ("replaces", "replaced_by"):
+        if own in fields.get(name, []):
+            fields[name] = [n for n in fields[name] if n != own]
+            warnings.append(f"{own} cannot replace itself; left out of {name}")
     return Record.for_number(numbers_[0], **fields)
 
 
@@ -107,7 +120,15 @@ def _rows_from_csv(data: bytes, path: Path) -> list[list]:
             continue
     else:
         raise ParseError(f"{path} is neither UTF-8 nor GB18030 text")
-    return list(csv.reader(io.StringIO(text)))
+    rows: list[list] = []
+    reader = csv.reader(io.StringIO(text))
+    while True:
+        try:
+            rows.append(next(reader))
+        except StopIteration:
+            return rows
+        except csv.Error as exc:  # a field over csv.field_size_limit(), say: this row only
+            rows.append(Unreadable(f"unreadable CSV row ({exc})"))
 
 
 def _rows_from_xlsx(path: Path, sheet: str | None) -> list[list]:
@@ -150,11 +171,16 @@ def import_table(path: Path, sheet: str | None = None) -> TableImport:
     source = Source(source="table", url=path.resolve().as_uri(), content_hash=sha256(data))
     result = TableImport()
     for rowno, row in enumerate(rows[1:], 2):
+        if isinstance(row, Unreadable):
+            result.errors.append(f"{path.name}:row {rowno}: {row}")
+            continue
         if not any(v not in (None, "") for v in row):
             continue
         values = {name: row[i] for i, name in mapping.items() if i < len(row)}
+        warnings: list[str] = []
         try:
-            result.records.append(row_record(values, source))
+            result.records.append(row_record(values, source, warnings))
         except (NumberError, ValueError) as exc:
             result.errors.append(f"{path.name}:row {rowno}: {exc}")
+        result.errors += [f"{path.name}:row {rowno}: {w}" for w in warnings]
     return result

@@ -12,7 +12,7 @@ from index.search import KnowledgeIndex
 def open_index(index_dir: Path, corpus_dir: Path, auto_build: bool = True,
                progress: Progress | None = None) -> KnowledgeIndex:
     """The serving generation; when there is none yet and auto_build is on, build it first."""
-    if store.current_name(index_dir) is None and auto_build:
+    if not (index_dir / store.POINTER).exists() and auto_build:  # a damaged CURRENT is exit 4, not a first use
         rebuild(corpus_dir, index_dir, progress=progress, wait=60, if_missing=True)
     try:
         return KnowledgeIndex.open(index_dir)

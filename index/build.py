@@ -214,11 +214,14 @@ def _open_for_update(index_dir: Path) -> tuple[store.Generation, dict[str, str]]
     documents meta.json counts, one hash each: an update copies its files and trusts its
     hashes, so a damaged one must be rebuilt instead."""
     current = store.open_generation(index_dir)
+    store.check_files(current)  # an update hard-links these files forward: they must be whole
     try:
         ix = whoosh_index.open_dir(str(current.path), indexname=RECORDS)
         with ix.reader() as reader:
             count = reader.doc_count()
         hashes = current.record_hashes
+        if not isinstance(hashes, dict):
+            raise ValueError(f"{store.HASHES} is not an object")
     except Exception as exc:  # a damaged segment fails in many ways inside Whoosh
         raise IndexMissing(f"index generation {current.name} is damaged ({type(exc).__name__}: {exc})") from None
     if not count == current.meta.get("records") == len(hashes):

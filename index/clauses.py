@@ -156,7 +156,7 @@ class ClauseSearcher:
         return result
 
     def _run(self, text, query, filt, limit, matched_as) -> ClauseResult:
-        from index.search import EmFormatter
+        from index.search import EmFormatter, plain_snippet
 
         # As KnowledgeIndex._run: the filter as a cached doc set, the total from unscored
         # posting sets (len(results) would run the query a second time), top hits from
@@ -170,7 +170,7 @@ class ClauseSearcher:
         hits = [ClauseHit(doc=hit["doc_id"], doc_title=hit.get("doc_title", ""), doc_kind=hit.get("doc_kind", ""),
                           path=hit["path"], heading=hit.get("heading", ""), score=round(hit.score, 3),
                           snippet=((hit.highlights("text") if "text" in hit else "")
-                                   or hit.get("text", "")[:160]).replace("\n", " "))
+                                   or plain_snippet(hit.get("text", "")[:160])).replace("\n", " "))
                 for hit in results]
         matched = matching_ids(self._searcher, query)
         if allowed is not None:

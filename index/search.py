@@ -6,6 +6,8 @@
 """
 from __future__ import annotations
 
+import html
+
 import json
 import re
 from collections import Counter
@@ -17,7 +19,7 @@ from whoosh.highlight import ContextFragmenter, Formatter, get_text
 from whoosh.query import And, NumericRange, Or, Phrase, Term
 
 from kb import numbers
-from kb.errors import IndexMissing, NotFound
+from kb.errors import BadQuery, IndexMissing, NotFound
 from kb.records import Record
 from index import store
 from index.analysis import analyze, use_vocabulary
@@ -56,12 +58,21 @@ class SearchResult:
 
 
 class EmFormatter(Formatter):
-    """Marks matched terms as <em>…</em>; the terminal renderer turns them bold."""
+    """Marks matched terms as <em>…</em>; the terminal renderer turns them bold. The text's
+    own HTML is escaped, so the only markup in a snippet is the highlights."""
 
     between = "…"
 
     def format_token(self, text, token, replace=False):
-        return f"<em>{get_text(text, token, replace)}</em>"
+        return f"<em>{html.escape(get_text(text, token, replace), quote=False)}</em>"
+
+    def _text(self, text):
+        return html.escape(text, quote=False)
+
+
+def plain_snippet(text: str) -> str:
+    """A snippet without highlights, escaped like the highlighted ones."""
+    return html.escape(text, quote=False)
 
 
 def _by_count(items) -> dict[str, int]:
@@ -91,6 +102,8 @@ def filter_query(level=None, status=None, region=None, year=None, kind=None):
         if value:
             terms.append(Term(name, value))
     if year:
+        if not 1000 <= int(year) <= 9999:
+            raise BadQuery(f"--year {year} is not a four-digit year such as 2026")
         terms.append(NumericRange("year", int(year), int(year)))
     return And(terms) if terms else None
 
@@ -108,6 +121,9 @@ class KnowledgeIndex:
     """An open generation; keep one per process and reuse its searcher."""
 
     def __init__(self, generation: store.Generation, index_dir: Path):
+        self._open(generation, index_dir)
+
+    def _open(self, generation: store.Generation, index_dir: Path) -> None:
         self.generation = generation
         self.index_dir = index_dir
         use_vocabulary(index_dir)  # cut queries without loading jieba's whole dictionary
@@ -138,12 +154,21 @@ class KnowledgeIndex:
         if self._clauses is None:
             from index.clauses import ClauseSearcher
 
+            if not self.generation.path.exists():
+                self._follow_current()  # generations switched since this index was opened
             try:
                 self._clauses = ClauseSearcher(self.generation.path)
             except Exception as exc:
                 raise IndexMissing(f"the clause index of {self.generation.name} cannot be opened "
                                    f"({type(exc).__name__}: {exc})") from None
         return self._clauses
+
+    def _follow_current(self) -> None:
+        """Reopen on the serving generation: a long-lived index whose own generation was
+        removed by later builds (only the current one and the one before are kept)."""
+        serving = store.open_generation(self.index_dir)
+        self.close()
+        self._open(serving, self.index_dir)
 
     def search_clauses(self, text: str, doc_id: str | None = None, doc_kind: str | None = None,
                        limit: int = 10):
@@ -179,7 +204,7 @@ class KnowledgeIndex:
         results.formatter = EmFormatter()
         hits = []
         for hit in results[:limit]:
-            snippet = _highlight(hit, "title") or _highlight(hit, "scope") or hit.get("scope", "")[:120]
+            snippet = _highlight(hit, "title") or _highlight(hit, "scope") or plain_snippet(hit.get("scope", "")[:120])
             hits.append(Hit(id=hit["id"], number=hit["id"], title=hit.get("title", ""),
                             level=hit.get("level", ""), status=hit.get("status", ""),
                             score=round(hit.score, 3), snippet=snippet))

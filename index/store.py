@@ -17,11 +17,16 @@ from __future__ import annotations
 
 import errno
 import fcntl
+import hashlib
 import json
 import os
+import pickle
+import re
 import shutil
+import struct
 import threading
 import time
+import zlib
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
@@ -63,26 +68,80 @@ def _fsync_dir(path: Path) -> None:
         os.close(fd)
 
 
+_GENERATION_NAME = re.compile(r"gen-[A-Za-z0-9T._-]{1,80}")
+
+
 def current_name(index_dir: Path) -> str | None:
+    """The generation CURRENT names; None if there is none, or CURRENT is damaged
+    (not UTF-8, not a generation name): a rebuild then starts afresh."""
     try:
-        name = (index_dir / POINTER).read_text(encoding="utf-8").strip()
+        raw = (index_dir / POINTER).read_bytes()
     except FileNotFoundError:
         return None
-    return name or None
+    try:
+        name = raw.decode("utf-8").strip()
+    except UnicodeDecodeError:
+        return None
+    return name if _GENERATION_NAME.fullmatch(name) else None
+
+
+def file_digests(gen_path: Path) -> dict[str, str]:
+    """sha256 of every file of a generation but meta.json: what it was built with."""
+    digests = {}
+    for path in sorted(gen_path.rglob("*")):
+        if path.is_file() and path.name != META and not path.name.endswith(".tmp"):
+            digests[path.relative_to(gen_path).as_posix()] = _file_digest(path)
+    return digests
+
+
+_digests: dict[tuple, str] = {}  # (device, inode, size, mtime) → sha256: an update's hard links hash once
+
+
+def _file_digest(path: Path) -> str:
+    info = path.stat()
+    key = (info.st_dev, info.st_ino, info.st_size, info.st_mtime_ns)
+    if key not in _digests:
+        digest = hashlib.sha256()
+        with path.open("rb") as handle:
+            for block in iter(lambda: handle.read(1 << 20), b""):
+                digest.update(block)
+        _digests[key] = digest.hexdigest()
+    return _digests[key]
+
+
+def damaged_files(generation: Generation) -> list[str]:
+    """Files of the generation missing or changed since it was built (a generation
+    built before meta.json listed its files has nothing to compare with)."""
+    built = generation.meta.get("files")
+    if not isinstance(built, dict):
+        return []
+    now = file_digests(generation.path)
+    return sorted([f"{name} missing" for name in built if name not in now]
+                  + [f"{name} changed" for name in built if name in now and now[name] != built[name]])
+
+
+def check_files(generation: Generation) -> None:
+    damaged = damaged_files(generation)
+    if damaged:
+        raise IndexMissing(f"index generation {generation.name} is damaged: {', '.join(damaged[:5])}")
 
 
 def open_generation(index_dir: Path, check_version: bool = True) -> Generation:
     """The serving generation; IndexMissing or VersionMismatch with a hint."""
     name = current_name(index_dir)
     if name is None:
+        if (index_dir / POINTER).exists():
+            raise IndexMissing(f"the {POINTER} file of {index_dir} is damaged (it names no generation)")
         raise IndexMissing(f"no index in {index_dir}")
     path = index_dir / name
     try:
         meta = json.loads((path / META).read_text(encoding="utf-8"))
-    except FileNotFoundError:
+    except (FileNotFoundError, NotADirectoryError):
         raise IndexMissing(f"index generation {name} in {index_dir} is missing its {META}") from None
     except (json.JSONDecodeError, UnicodeDecodeError):
         raise IndexMissing(f"index generation {name} in {index_dir} has a corrupt {META}") from None
+    if not isinstance(meta, dict):
+        raise IndexMissing(f"index generation {name} in {index_dir} has a corrupt {META}")
     if check_version:
         built = {k: meta.get(k) for k in VERSION}
         if built != VERSION:
@@ -124,6 +183,7 @@ def write_meta(gen_path: Path, meta: dict) -> None:
         with open(tmp, "rb") as handle:
             os.fsync(handle.fileno())
         os.replace(tmp, gen_path / HASHES)
+    meta["files"] = file_digests(gen_path)
     tmp = gen_path / (META + ".tmp")
     tmp.write_text(json.dumps(meta, ensure_ascii=False, indent=1), encoding="utf-8")
     with open(tmp, "rb") as handle:
@@ -261,3 +321,25 @@ def writer_lock(index_dir: Path, wait: float = 0.0):
         yield lock
     finally:
         lock.release()
+
+
+
+_DAMAGE_TYPES = (zlib.error, struct.error, EOFError, pickle.UnpicklingError, UnicodeDecodeError)
+
+
+def damage(exc: BaseException) -> IndexMissing | None:
+    """An unexpected exception raised inside Whoosh while reading an index (a flipped byte
+    in a segment surfaces as zlib.error, struct.error, EOFError …) as IndexMissing (exit 4)."""
+    if not isinstance(exc, _DAMAGE_TYPES):
+        return None  # a ValueError inside Whoosh is a bad query value, not damage
+    tb = exc.__traceback__
+    inside_whoosh = False
+    while tb is not None:
+        if f"{os.sep}whoosh{os.sep}" in tb.tb_frame.f_code.co_filename:
+            inside_whoosh = True
+        tb = tb.tb_next
+    if not inside_whoosh and type(exc).__module__ not in ("zlib", "struct"):
+        return None
+    kind = type(exc).__qualname__ if type(exc).__module__ == "builtins" else \
+        f"{type(exc).__module__}.{type(exc).__qualname__}"
+    return IndexMissing(f"the index is damaged ({kind}: {str(exc)[:200]})")

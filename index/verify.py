@@ -31,6 +31,18 @@ def _clause_check(kb: KnowledgeIndex, corpus_dir: Path) -> dict:
     return _check("clauses", True, f"{count} clauses of {len(expected)} texts")
 
 
+def _hashes_check(generation: store.Generation) -> tuple[bool, str]:
+    """hashes.json (what `kb index update` trusts) holds one hash per indexed record."""
+    try:
+        hashes = generation.record_hashes
+    except (OSError, ValueError) as exc:
+        return False, f"{store.HASHES} does not read: {type(exc).__name__} (run `kb index rebuild`)"
+    if not isinstance(hashes, dict) or len(hashes) != generation.meta.get("records") \
+            or not all(isinstance(v, str) for v in hashes.values()):
+        return False, f"{store.HASHES} does not hold one hash per record (run `kb index rebuild`)"
+    return True, f"{len(hashes)} record hashes"
+
+
 def verify(index_dir: Path, corpus_dir: Path, sample: int = SAMPLE, seed: int = 0) -> dict:
     """Checks: meta and version, segments open and read, counts vs corpus, sample lookups.
     report["exit_code"]: 0 when all pass, 5 for another schema/analyzer version, else 4."""
@@ -45,6 +57,11 @@ def verify(index_dir: Path, corpus_dir: Path, sample: int = SAMPLE, seed: int = 
         report["exit_code"] = exc.exit_code
         return report
     checks.append(_check("open", True, f"generation {generation.name} opened"))
+    damaged = store.damaged_files(generation)
+    checks.append(_check("files", not damaged, f"damaged: {', '.join(damaged[:5])} (run `kb index rebuild`)"
+                         if damaged else f"{len(generation.meta.get('files') or {})} files as built"))
+    hashes_ok, detail = _hashes_check(generation)
+    checks.append(_check("hashes", hashes_ok, detail))
     try:
         stored = kb.all_records()
         checks.append(_check("segments", True, f"{len(stored)} stored documents read"))

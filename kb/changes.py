@@ -14,26 +14,25 @@ region and ccs (so watch lists can match it), `status`, `previous_status`, `repl
 for updates `fields` {name: {old, new}}.
 
 Writers: crawlers/importer.py and crawlers/crawl.py call `record_changes(corpus_dir,
-before, after, source)` after each corpus write. Readers: `list_changes(...)` (`kb changes`).
+before, after, source)` after each corpus write, inside the same `kb.corpus.corpus_write`
+block, so the entries are journalled and committed with the corpus. Readers:
+`list_changes(...)` (`kb changes`).
 """
 from __future__ import annotations
 
 import datetime as dt
-import json
-import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from kb.corpus import iter_jsonl
+from kb.corpus import CHANGES_FILE, corpus_write, iter_jsonl, recover_if_free
 from kb.errors import BadInput
 from kb.records import Record
 
 if TYPE_CHECKING:
     from kb.watch import WatchList
 
-CHANGES_FILE = "changes.jsonl"
 CHANGE_KINDS = ("new", "replaced", "withdrawn", "status_changed", "fields_changed")
 CHANGE_LABELS = {"new": "新增", "replaced": "被代替", "withdrawn": "废止", "status_changed": "状态变更",
                  "fields_changed": "信息变更"}
@@ -102,15 +101,12 @@ def diff_records(before: dict[str, Record], after: dict[str, Record], source: st
 
 
 def append_changes(corpus_dir: Path, changes: list[dict]) -> None:
-    """Append to the log; one write and fsync, so a crash leaves whole lines."""
+    """Add entries to the log: inside a `corpus_write` block they are committed with the
+    corpus; alone they are appended under the corpus lock (one write and fsync)."""
     if not changes:
         return
-    path = corpus_dir / CHANGES_FILE
-    data = "".join(json.dumps(c, ensure_ascii=False, sort_keys=True) + "\n" for c in changes)
-    with open(path, "a", encoding="utf-8") as handle:
-        handle.write(data)
-        handle.flush()
-        os.fsync(handle.fileno())
+    with corpus_write(corpus_dir) as transaction:
+        transaction.stage_changes(changes)
 
 
 def record_changes(corpus_dir: Path, before: dict[str, Record], after: dict[str, Record],
@@ -150,14 +146,38 @@ def read_changes(corpus_dir: Path) -> ChangeLog:
     """Every entry of <corpus>/changes.jsonl in the order it was written; bad lines are reported."""
     log = ChangeLog()
     path = corpus_dir / CHANGES_FILE
+    recover_if_free(corpus_dir)
     if not path.exists():
         return log
     for lineno, data, error in iter_jsonl(path):
-        if data is None or not isinstance(data, dict) or not data.get("number"):
-            log.errors.append(f"{path}:{lineno}: {error or 'not a change entry'}")
+        problem = error or _entry_problem(data)
+        if problem:
+            log.errors.append(f"{path}:{lineno}: {problem}")
             continue
         log.changes.append(data)
     return log
+
+
+_ENTRY_TEXT = ("date", "number", "title", "level", "region", "status", "effective_date", "source", "via")
+_ENTRY_LISTS = ("ccs", "replaces", "replaced_by")
+
+
+def _entry_problem(data) -> str:
+    """Why a log line is not a change entry ("" if it is one): each field of its own type."""
+    if not isinstance(data, dict) or not data.get("number"):
+        return "not a change entry"
+    if data.get("change") not in CHANGE_KINDS:
+        return f"change {str(data.get('change'))[:40]!r} is not one of {', '.join(CHANGE_KINDS)}"
+    for name in _ENTRY_TEXT:
+        if not isinstance(data.get(name, ""), (str, type(None))):
+            return f"{name} must be a string"
+    for name in _ENTRY_LISTS:
+        value = data.get(name, [])
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            return f"{name} must be a list of strings"
+    if not isinstance(data.get("fields", {}), dict):
+        return "fields must be an object"
+    return ""
 
 
 def list_changes(corpus_dir: Path, since: str | None = None, level: str | None = None,

@@ -25,6 +25,7 @@ from typing import Iterable, Protocol
 from kb import numbers
 from kb.categories import Resolved, Vocabulary, default_vocabulary, normalize_term, resolve
 from kb.classify import Assignment, classify
+from kb import paths
 from kb.errors import BadInput, CorpusError, NotFound
 from kb.records import Record
 from kb.taxonomy import GENERIC_TERMS, Category, normalize_code
@@ -524,7 +525,7 @@ def load_policy(doc: str, corpus_dir: Path):
     from kb.texts.model import TEXTS_FILE, load_documents
 
     path = Path(doc)
-    if path.is_file():
+    if paths.is_file(path):  # a 300-character title is no file name
         try:
             body = path.read_bytes()
         except OSError as exc:

@@ -39,3 +39,18 @@ def index_dir(override: str | os.PathLike | None = None) -> Path:
     if override:
         return Path(override).expanduser()
     return home_dir() / "index"
+
+
+def is_file(path: str | os.PathLike) -> bool:
+    """Path.is_file() that says False, not OSError, for a name too long to be a path."""
+    try:
+        return Path(path).is_file()
+    except (OSError, ValueError):
+        return False
+
+
+def is_dir(path: str | os.PathLike) -> bool:
+    try:
+        return Path(path).is_dir()
+    except (OSError, ValueError):
+        return False

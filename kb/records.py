@@ -32,6 +32,8 @@ class Source:
 
     @classmethod
     def from_dict(cls, data: dict) -> "Source":
+        if not isinstance(data, dict):
+            raise CorpusError(f"a source must be a JSON object, not {_json_type(data)}")
         return cls(**{k: str(data.get(k) or "") for k in ("source", "url", "fetched_at", "content_hash")})
 
 
@@ -105,12 +107,28 @@ class Record:
             if not data.get(required):
                 raise CorpusError(f"missing {required!r}")
         values = dict(data)
-        values["sources"] = [Source.from_dict(s) for s in data.get("sources") or []]
+        sources = data.get("sources") or []
+        if not isinstance(sources, list):
+            raise CorpusError(f"sources must be a list, not {_json_type(sources)}")
+        values["sources"] = [Source.from_dict(s) for s in sources]
         record = cls(**values)
         record.validate()
         return record
 
     def validate(self) -> None:
+        """Types first (a corpus line is untrusted JSON), then values."""
+        for name in _TEXT_FIELD_NAMES:
+            value = getattr(self, name)
+            if type(value) is not str:
+                raise CorpusError(f"{_name(self)}: {name} must be a string, not {_json_type(value)}")
+        for name in _LIST_FIELDS:
+            value = getattr(self, name)
+            if type(value) is not list or any(type(v) is not str for v in value):
+                raise CorpusError(f"{_name(self)}: {name} must be a list of strings")
+        if self.force is not None and self.force not in FORCE_LABELS:
+            raise CorpusError(f"{self.id}: force {self.force!r} is not one of {', '.join(FORCE_LABELS)}")
+        if type(self.schema) is not int:
+            raise CorpusError(f"{self.id}: schema must be a number")
         if self.kind not in KINDS:
             raise CorpusError(f"{self.id}: kind {self.kind!r} is not one of {', '.join(KINDS)}")
         if self.level and self.level not in LEVELS:
@@ -119,11 +137,10 @@ class Record:
             raise CorpusError(f"{self.id}: status {self.status!r} is not one of {', '.join(STATUSES)}")
         for name in ("issue_date", "implementation_date", "withdrawal_date"):
             value = getattr(self, name)
-            if value and not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
-                raise CorpusError(f"{self.id}: {name} {value!r} is not YYYY-MM-DD")
-        for name in ("replaces", "replaced_by", "ics", "ccs", "drafting_orgs", "drafters", "other_numbers"):
-            if not isinstance(getattr(self, name), list):
-                raise CorpusError(f"{self.id}: {name} must be a list")
+            if value and not _is_date(value):
+                raise CorpusError(f"{self.id}: {name} {value[:40]!r} is not a date (YYYY-MM-DD)")
+        if self.number in self.replaces or self.number in self.replaced_by:
+            raise CorpusError(f"{self.id}: a standard cannot replace itself")
 
     # -- serialization --------------------------------------------------------
 
@@ -189,6 +206,45 @@ class Record:
 
 _FIELD_NAMES = tuple(f.name for f in fields(Record))
 _LIST_FIELDS = ("other_numbers", "replaces", "replaced_by", "ics", "ccs", "drafting_orgs", "drafters")
+_TEXT_FIELD_NAMES = tuple(name for name in _FIELD_NAMES if name not in (*_LIST_FIELDS, "force", "sources", "schema"))
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _is_date(value: str) -> bool:
+    if not _DATE.fullmatch(value):
+        return False
+    try:
+        dt.date.fromisoformat(value)
+    except ValueError:
+        return False
+    return True
+
+
+def _json_type(value) -> str:
+    return {dict: "an object", list: "a list", str: "a string", int: "a number", float: "a number",
+            bool: "true/false", type(None): "null"}.get(type(value), type(value).__name__)
+
+
+def _name(record: Record) -> str:
+    return record.id if type(record.id) is str else repr(record.id)[:40]
+
+
+def has_surrogate(value) -> bool:
+    """A lone UTF-16 surrogate anywhere in a JSON value (it cannot be written as UTF-8)."""
+    if isinstance(value, str):
+        return bool(_SURROGATE.search(value))
+    if isinstance(value, dict):
+        return any(has_surrogate(k) or has_surrogate(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(has_surrogate(v) for v in value)
+    return False
+
+
+def check_text(record: Record) -> None:
+    """Raise CorpusError if a field holds a lone surrogate (untrusted JSON pages can)."""
+    if has_surrogate(record.to_dict()):
+        raise CorpusError(f"{_name(record)}: a field holds a lone surrogate (not valid Unicode text)")
 
 
 def effective_status(record: Record, today: dt.date | None = None) -> str:

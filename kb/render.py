@@ -5,6 +5,8 @@ Every read command hands its result here. JSON keeps Chinese as is
 """
 from __future__ import annotations
 
+import html
+
 import csv
 import json
 import re
@@ -86,8 +88,10 @@ def level_text(level: str, force: str | None = None) -> str:
 
 
 def emphasis(snippet: str) -> str:
-    """<em>…</em> from the highlighter → rich bold."""
-    return re.sub(r"<em>(.*?)</em>", r"[bold yellow]\1[/]", escape(snippet).replace("\\<", "<"))
+    """<em>…</em> from the highlighter → rich bold; the rest is HTML-escaped text."""
+    parts = re.split(r"<em>(.*?)</em>", snippet)
+    return "".join(f"[bold yellow]{escape(html.unescape(part))}[/]" if i % 2 else escape(html.unescape(part))
+                   for i, part in enumerate(parts))
 
 
 def warn(message: str) -> None:

@@ -36,6 +36,10 @@ class Sheet:
     def values(self, row: dict) -> list:
         return [cell_value(row.get(key)) for key, _ in self.columns]
 
+    def spreadsheet_values(self, row: dict) -> list:
+        """values() with formula-like text neutralised (for CSV and XLSX, never HTML)."""
+        return [inert(value) for value in self.values(row)]
+
 
 def cell_value(value):
     if value is None:
@@ -44,6 +48,17 @@ def cell_value(value):
         return "是" if value else ""
     if isinstance(value, (list, tuple)):
         return "、".join(str(v) for v in value)
+    return value
+
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def inert(value):
+    """Text a spreadsheet would run as a formula gets a leading ' (OWASP CSV injection):
+    titles and codes come from imported lists and crawled pages."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
     return value
 
 
@@ -87,7 +102,7 @@ def write_csv(path: Path, sheet: Sheet) -> Path:
         writer = csv.writer(text)
         writer.writerow([label for _, label in sheet.columns])
         for row in sheet.rows:
-            writer.writerow(sheet.values(row))
+            writer.writerow(sheet.spreadsheet_values(row))
         stream.write(("\ufeff" + text.getvalue()).encode("utf-8"))
     return _write(path, produce)
 
@@ -109,7 +124,7 @@ def write_xlsx(path: Path, sheets: Iterable[Sheet]) -> Path:
             cell.fill = header_fill
             cell.alignment = Alignment(vertical="center")
         for row in sheet.rows:
-            ws.append(sheet.values(row))
+            ws.append(sheet.spreadsheet_values(row))
         ws.freeze_panes = "A2"
         if sheet.rows:
             ws.auto_filter.ref = ws.dimensions

@@ -122,6 +122,13 @@ class WatchList:
         bad = [i.label for i in items if i.kind not in KINDS]
         if bad:
             raise KbError(f"the watch list {path} has unknown item kinds: {', '.join(bad)}; fix or delete it")
+        for item in items:  # a hand-edited value must be what its kind says
+            try:
+                valid = parse_item(item.label).kind == item.kind or item.kind == "term"
+            except BadInput:
+                valid = False
+            if not valid:
+                raise KbError(f"the watch list {path} has a bad item {item.label[:60]!r}; fix or delete it")
         return cls(path, items)
 
     def matching(self, entry: dict) -> list[WatchItem]:

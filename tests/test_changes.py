@@ -196,3 +196,25 @@ def test_cli_bad_since_and_corrupt_log(two_steps):
 def test_no_log_yet(tmp_path):
     result = kb(tmp_path, "changes")
     assert result.exit_code == 0 and "共 0 条变更" in result.stdout
+
+
+# -- mistyped lines (issue 18, item 7) ---------------------------------------------------------
+
+def test_mistyped_change_lines_are_reported_and_the_rest_listed(tmp_path):
+    good = {"date": "2026-12-01", "change": "new", "number": "GB 1-2020", "title": "合成", "level": "national",
+            "region": "", "ccs": [], "replaces": [], "replaced_by": [], "status": "current"}
+    lines = [good, {**good, "number": 123, "date": 5, "level": [], "region": 7},
+             {**good, "change": "exploded"}, {**good, "ccs": "K13"}, {**good, "region": 11}]
+    (tmp_path / CHANGES_FILE).write_text("".join(json.dumps(l) + "\n" for l in lines), encoding="utf-8")
+    log = list_changes(tmp_path, since="2026-01-01", region="1", level="national")
+    assert log.changes == []  # the good one is not in region 1…, and nothing crashed
+    log = list_changes(tmp_path)
+    assert [c["number"] for c in log.changes] == ["GB 1-2020"]
+    path = tmp_path / CHANGES_FILE
+    assert log.errors == [f"{path}:2: date must be a string",
+                          f"{path}:3: change 'exploded' is not one of new, replaced, withdrawn, status_changed, "
+                          "fields_changed",
+                          f"{path}:4: ccs must be a list of strings",
+                          f"{path}:5: region must be a string"]
+    shown = CliRunner().invoke(cli.app, ["--corpus", str(tmp_path), "changes"])
+    assert shown.exit_code == 0 and "GB 1-2020" in shown.stdout

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import openpyxl
 import pytest
@@ -9,7 +10,7 @@ import pytest
 from crawlers.importer import import_files
 from crawlers.tables import import_table
 from kb.changes import record_changes
-from kb.corpus import load_records
+from kb.corpus import STANDARDS_FILE, load_records
 from kb.errors import BadInput, CorpusError
 from tests.conftest import ANNOUNCEMENTS
 
@@ -92,3 +93,33 @@ def test_import_in_two_steps_logs_the_replacement(tmp_path):
     assert by_number["DB23/T 2419-2026"]["change"] == "new"
     logged = [json.loads(line) for line in (tmp_path / "changes.jsonl").read_text(encoding="utf-8").splitlines()]
     assert len(logged) == 1 + len(report.changes)
+
+
+# -- hostile lists (issue 18, item 7) -----------------------------------------------------------
+
+def test_a_131k_character_field_costs_its_row_and_odd_rows_are_reported(tmp_path):
+    table = tmp_path / "synthetic_hostile.csv"
+    table.write_text("标准号,标准名称,状态,代替标准\n"
+                     f'DB11/T 1-2025,"{"长" * 140_000}",现行,\n'
+                     "DB11/T 2-2025,正常的标准,暂停,\n"
+                     "DB11/T 3-2025,自代替的标准,现行,DB11/T 3-2025\n"
+                     "DB11/T 5-2025,甲,现行,DB11/T 6-2025\n"
+                     "DB11/T 6-2025,乙,现行,DB11/T 5-2025\n", encoding="utf-8")
+    report = import_files([table], tmp_path / "corpus")
+    assert report.errors == [
+        "synthetic_hostile.csv:row 2: unreadable CSV row (field larger than field limit (131072))",
+        "synthetic_hostile.csv:row 3: unknown status '暂停', stored as 未知",
+        "synthetic_hostile.csv:row 4: DB11/T 3-2025 cannot replace itself; left out of replaces",
+        "replacement cycle: DB11/T 5-2025 → DB11/T 6-2025 → DB11/T 5-2025"]
+    records = load_records(tmp_path / "corpus" / STANDARDS_FILE).records
+    assert sorted(records) == ["DB11/T 2-2025", "DB11/T 3-2025", "DB11/T 5-2025", "DB11/T 6-2025"]
+    assert records["DB11/T 3-2025"].replaces == [] and records["DB11/T 2-2025"].status == "unknown"
+
+
+@pytest.mark.parametrize("name, message", [
+    ("质" * 300, "no such file or directory"),
+    ("/dev/zero", "not a regular file (a device, FIFO or socket cannot be imported)")])
+def test_a_300_character_name_or_a_device_is_one_clear_error(tmp_path, name, message):
+    with pytest.raises(BadInput) as error:
+        import_files([Path(name)], tmp_path / "corpus")
+    assert str(error.value) == f"{name}: {message}"

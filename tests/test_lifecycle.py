@@ -269,7 +269,7 @@ def test_damaged_segment_is_reported_and_rebuild_recovers(index, corpus, damage)
     assert "Hint: run `kb index rebuild`" in searched.stderr
     updated = kb(index, corpus, "index", "update")  # must not copy a damaged generation
     assert updated.exit_code == 4
-    assert updated.stderr.startswith(f"Error: index generation {segment.parent.name} is damaged (")
+    assert updated.stderr.startswith(f"Error: index generation {segment.parent.name} is damaged")
     assert kb(index, corpus, "index", "rebuild").exit_code == 0
     assert kb(index, corpus, "index", "verify").exit_code == 0
     assert kb(index, corpus, "search", "标准").exit_code == 0

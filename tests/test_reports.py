@@ -268,3 +268,25 @@ def test_bar_chart_stacks_statuses():
     svg = bar_chart([{"code": "K13", "total": 3, "current": 1, "unknown": 2}], lambda r: r["code"])
     assert svg.startswith("<svg") and svg.count('class="bar"') == 2 and ">K13<" in svg
     assert bar_chart([], lambda r: "") == ""
+
+
+# -- formula injection (issue 18, item 4) ------------------------------------------------------
+
+HOSTILE_CELLS = ["=HYPERLINK(\"http://evil.example\",\"点击\")", "+1+cmd|' /C calc'!A0", "-2+3", "@SUM(A1:A2)",
+                 "\tTAB", "\rCR"]
+
+
+def test_csv_and_xlsx_cells_that_look_like_formulas_are_neutralised(tmp_path):
+    sheet = Sheet("缺口", [("number", "标准号"), ("title", "标准名称"), ("count", "数量")],
+                  [{"number": f"DB11/T {i}-2025", "title": cell, "count": -i} for i, cell in enumerate(HOSTILE_CELLS, 1)])
+    write_csv(tmp_path / "out.csv", sheet)
+    with open(tmp_path / "out.csv", encoding="utf-8-sig", newline="") as handle:
+        rows = list(csv.reader(handle))
+    assert [row[1] for row in rows[1:]] == ["'" + cell for cell in HOSTILE_CELLS]
+    assert [row[2] for row in rows[1:]] == [str(-i) for i in range(1, 7)]  # numbers stay numbers
+    write_xlsx(tmp_path / "out.xlsx", [sheet])
+    ws = load_workbook(tmp_path / "out.xlsx").active
+    cells = [ws.cell(row=r, column=2) for r in range(2, 8)]
+    assert [c.value for c in cells] == ["'" + cell for cell in HOSTILE_CELLS]
+    assert {c.data_type for c in cells} == {"s"}  # text, never a formula
+    assert [ws.cell(row=r, column=3).value for r in range(2, 8)] == [-i for i in range(1, 7)]

@@ -140,3 +140,21 @@ def test_store_documents_for_crawlers(tmp_path):
     report = store_documents([doc], corpus=tmp_path)
     assert report.new == ["policy:某意见"]
     assert store_documents([doc], corpus=tmp_path).unchanged == ["policy:某意见"]
+
+
+def test_a_300_character_name_is_no_such_file(tmp_path):
+    from kb.errors import BadInput
+    from kb.texts.ingest import ingest
+
+    with pytest.raises(BadInput) as error:
+        ingest(["质" * 300], corpus=tmp_path)
+    assert str(error.value) == f"{'质' * 300}: no such file or directory"
+
+
+def test_an_empty_file_is_reported_and_nothing_is_written(tmp_path):
+    from kb.texts.ingest import ingest
+
+    (tmp_path / "synthetic_empty.txt").write_bytes(b"")
+    report = ingest([tmp_path / "synthetic_empty.txt"], corpus=tmp_path / "corpus")
+    assert report.errors == [f"{tmp_path / 'synthetic_empty.txt'}: no text"]
+    assert not (tmp_path / "corpus" / "texts.jsonl").exists()

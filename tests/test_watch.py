@@ -193,3 +193,16 @@ def test_unwritable_home_is_one_line(tmp_path):
     home.write_text("", encoding="utf-8")
     with pytest.raises(KbError, match="cannot write the watch list"):
         change_watch(home, "add", ["K13"])
+
+
+@pytest.mark.parametrize("item", [{"kind": "number", "value": 123}, {"kind": "series", "value": "不是系列"},
+                                  {"kind": "ccs", "value": "13"}])
+def test_a_mistyped_watch_item_is_one_clear_error(tmp_path, item):
+    from kb.errors import KbError
+    from kb.watch import WatchList
+
+    (tmp_path / "watch.json").write_text(json.dumps({"items": [item]}), encoding="utf-8")
+    with pytest.raises(KbError) as error:
+        WatchList.load(tmp_path)
+    label = f"{item['kind']}:{item['value']}"
+    assert str(error.value) == f"the watch list {tmp_path / 'watch.json'} has a bad item {label!r}; fix or delete it"

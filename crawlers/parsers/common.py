@@ -76,8 +76,56 @@ def load_json_object(body: bytes, what: str, *keys: str) -> dict:
     return data
 
 
+MAX_DEPTH = 256  # element nesting kept; deeper wrappers are dropped, their content kept
+
+
 def soup_of(text: str) -> BeautifulSoup:
-    return BeautifulSoup(text, "lxml")
+    """The page's soup. A page nested deeper than MAX_DEPTH (20,000 <div>s, say) is
+    flattened first, since every CSS select walks the ancestors of what it matches."""
+    return BeautifulSoup(flatten_deep(text), "lxml")
+
+
+_TAG = re.compile(r"<!--.*?-->|<(script|style)\b.*?</\1\s*>|<(/?)([A-Za-z][\w:-]*)\b[^>]*>", re.S | re.I)
+_VOID = frozenset("area base br col embed hr img input link meta param source track wbr".split())
+_SELF_CLOSING = frozenset("p li td th tr option dt dd".split())  # a second one closes the first
+_KEEP_TOP = 8  # html, body and the page's top containers are never dropped
+
+
+def flatten_deep(text: str) -> str:
+    """`text` itself, or (nested deeper than MAX_DEPTH) the page without enough of its outer
+    wrappers (tags below the top 8 levels, outermost first) to bring it to MAX_DEPTH: the
+    innermost structure and all text stay. One pass over the tags."""
+    stack: list[list] = []  # open tags: [name, span of the open tag]; [8, cursor) are dropped
+    cursor = _KEEP_TOP
+    drops: list[tuple[int, int]] = []
+    for match in _TAG.finditer(text):
+        name = (match.group(3) or "").lower()
+        if not name or name in _VOID or match.group(0).endswith("/>"):
+            continue
+        if not match.group(2):
+            if name in _SELF_CLOSING and stack and stack[-1][0] == name:
+                stack.pop()
+            stack.append([name, match.span()])
+            cursor = max(_KEEP_TOP, min(cursor, len(stack) - 1))
+            if len(stack) - (cursor - _KEEP_TOP) > MAX_DEPTH:
+                drops.append(stack[cursor][1])
+                cursor += 1
+            continue
+        for i in range(len(stack) - 1, max(-1, len(stack) - 17), -1):  # an unmatched close is ignored
+            if stack[i][0] == name:
+                if _KEEP_TOP <= i < cursor:
+                    drops.append(match.span())
+                del stack[i:]
+                cursor = max(_KEEP_TOP, min(cursor, len(stack)))
+                break
+    if not drops:
+        return text
+    kept, start = [], 0
+    for begin, end in sorted(drops):
+        kept.append(text[start:begin])
+        start = end
+    kept.append(text[start:])
+    return "".join(kept)
 
 
 # -- refusals and redirects ------------------------------------------------------

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Callable, Iterable
 
 from kb import paths
+from kb.corpus import corpus_write
 from kb.errors import BadInput, CorpusError, KbError, ParseError
 from kb.records import Source, now_iso, sha256
 from kb.texts.model import DOC_KINDS, TEXTS_FILE, Document, load_documents, merge_documents, \
@@ -84,14 +85,14 @@ def iter_files(inputs: Iterable[str | Path], report: IngestReport) -> list[Path]
         if re.match(r"[a-z][a-z0-9+.-]*://", text, re.I):
             raise BadInput(f"{text}: fetch URLs with the crawler; kb.texts.ingest reads local files only")
         path = Path(text).expanduser()
-        if path.is_dir():
+        if paths.is_dir(path):
             for child in sorted(p for p in path.rglob("*") if p.is_file()):
                 if child.name in SKIPPED_NAMES or child.suffix.lower() not in FORMATS \
                         or any(part.startswith(".") for part in child.relative_to(path).parts):
                     report.skipped.append(str(child))
                 else:
                     files.append(child)
-        elif path.is_file():
+        elif paths.is_file(path):
             if path.name in SKIPPED_NAMES:
                 report.skipped.append(str(path))
             else:
@@ -111,10 +112,6 @@ def ingest(paths_or_files: Iterable[str | Path], kind: str | None = None, title:
     files = iter_files(paths_or_files, report)
     if title and len(files) > 1:
         raise BadInput("--title applies to one file; several were given")
-    loaded = load_documents(store)
-    if loaded.errors:
-        raise CorpusError(f"{loaded.errors[0]} ({len(loaded.errors)} bad line(s)); fix the texts file "
-                          "before ingesting, so that nothing stored is lost")
     incoming: dict[str, Document] = {}
     _emit(progress, "start", total=len(files))
     for index, file in enumerate(files, 1):
@@ -126,10 +123,15 @@ def ingest(paths_or_files: Iterable[str | Path], kind: str | None = None, title:
             continue
         incoming[doc.id] = doc
         _emit(progress, "read", file=str(file), id=doc.id, done=index, total=len(files))
-    merged = merge_documents(loaded.documents, incoming.values())
+    with corpus_write(store.parent):  # read and rewrite under the corpus lock
+        loaded = load_documents(store)
+        if loaded.errors:
+            raise CorpusError(f"{loaded.errors[0]} ({len(loaded.errors)} bad line(s)); fix the texts file "
+                              "before ingesting, so that nothing stored is lost")
+        merged = merge_documents(loaded.documents, incoming.values())
+        if merged.new or merged.updated:
+            write_documents(store, merged.documents.values())
     report.new, report.updated, report.unchanged = merged.new, merged.updated, merged.unchanged
-    if merged.new or merged.updated:
-        write_documents(store, merged.documents.values())
     _emit(progress, "done", **report.summary())
     return report
 
@@ -137,12 +139,13 @@ def ingest(paths_or_files: Iterable[str | Path], kind: str | None = None, title:
 def store_documents(documents: Iterable[Document], corpus: str | Path | None = None) -> IngestReport:
     """Merge ready-made Documents (e.g. from a crawler) into the texts store."""
     store = texts_path(corpus)
-    loaded = load_documents(store)
-    if loaded.errors:
-        raise CorpusError(f"{loaded.errors[0]}; fix the texts file first")
-    merged = merge_documents(loaded.documents, documents)
-    if merged.new or merged.updated:
-        write_documents(store, merged.documents.values())
+    with corpus_write(store.parent):
+        loaded = load_documents(store)
+        if loaded.errors:
+            raise CorpusError(f"{loaded.errors[0]}; fix the texts file first")
+        merged = merge_documents(loaded.documents, documents)
+        if merged.new or merged.updated:
+            write_documents(store, merged.documents.values())
     return IngestReport(new=merged.new, updated=merged.updated, unchanged=merged.unchanged, path=str(store))
 
 

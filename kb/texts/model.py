@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Iterable
 
 from kb import numbers
-from kb.corpus import LineError, load_objects, write_jsonl_atomic
+from kb.corpus import LineError, corpus_write, load_objects, write_jsonl_atomic
 from kb.errors import CorpusError
 from kb.records import Source
 
@@ -184,8 +184,9 @@ def load_texts(corpus_dir: Path) -> dict[str, Document]:
 
 
 def write_documents(path: Path, documents: Iterable[Document]) -> None:
-    """Write all documents, sorted by id, atomically."""
-    write_jsonl_atomic(path, (d.to_json() for d in sorted(documents, key=lambda d: d.id)))
+    """Write all documents, sorted by id, atomically, under the corpus lock."""
+    with corpus_write(path.parent):
+        write_jsonl_atomic(path, (d.to_json() for d in sorted(documents, key=lambda d: d.id)))
 
 
 @dataclass

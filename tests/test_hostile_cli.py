@@ -1,0 +1,44 @@
+"""Hostile command lines get one clear line and the right exit code (issue 18, item 7)."""
+from __future__ import annotations
+
+import pytest
+from typer.testing import CliRunner
+
+import cli
+
+runner = CliRunner()
+LONG = "质" * 300
+
+
+@pytest.fixture(scope="module")
+def kb_dirs(tmp_path_factory):
+    import shutil
+
+    from index.build import rebuild
+    from kb.paths import shipped_corpus_dir
+
+    root = tmp_path_factory.mktemp("kb")
+    shutil.copytree(shipped_corpus_dir(), root / "corpus")
+    rebuild(root / "corpus", root / "index")
+    return root
+
+
+@pytest.mark.parametrize("args, code, message", [
+    (["search", "水稻", "--year", "99999999999999999999"], 2,
+     "Error: --year 99999999999999999999 is not a four-digit year such as 2026"),
+    (["crawl", "openstd", "--query", "GB/T 1.1", "--base-url", "http://[::1"], 2,
+     "Error: --base-url 'http://[::1' is not a URL (Invalid IPv6 URL)"),
+    (["crawl", "openstd", "--base-url", "http://x:99999"], 2,
+     "Error: --base-url 'http://x:99999' is not a URL (Port out of range 0-65535)"),
+    (["search", "\udcff"], 2, "Error: argument b'\\xff' is not UTF-8 text"),  # what $'\xff' becomes in argv
+    (["crawl", "openstd", "--query", "\udcff"], 2, "Error: argument b'\\xff' is not UTF-8 text"),
+    (["index", "rebuild", "--wait", "nan"], 2, "must be a number of seconds between 0 and 86400"),
+    (["index", "rebuild", "--wait", "inf"], 2, "must be a number of seconds between 0 and 86400"),
+    (["policy-gaps", LONG], 1, f"Error: no document matches '{LONG[:20]}"),
+])
+def test_one_clear_line(kb_dirs, tmp_path, monkeypatch, args, code, message):
+    monkeypatch.setenv("KB_HOME", str(tmp_path / "home"))
+    result = runner.invoke(cli.app, ["--corpus", str(kb_dirs / "corpus"), "--index", str(kb_dirs / "index"), *args])
+    assert result.exit_code == code, result.output
+    assert message in result.stderr
+    assert "internal error" not in result.stderr and "Traceback" not in result.output
