@@ -55,7 +55,7 @@ def test_lists_and_calls_every_tool(session, env):
     calls = [
         ("search_standards", {"query": "水稻", "level": "local", "limit": 3}),
         ("get_standard", {"number": "db23t2419-2019"}),
-        ("check_citations", {"text": "应符合 ＤＢ２３／Ｔ　２４１９—２０１９ 和 GB/T 99999-2030 的规定"}),
+        ("check_citations", {"text": "应符合 ＤＢ２３／Ｔ　２４１９—２０１９ 和 GB/T 99999-2020 的规定"}),
         ("cover", {"query": "K13"}),
         ("coverage_gaps", {"by": "region", "level": "local"}),
         ("policy_gaps", {"doc": "质量强国首善之区建设意见"}),
@@ -79,7 +79,7 @@ def test_lists_and_calls_every_tool(session, env):
     assert standard["chain"]["later"][0]["number"] == "DB23/T 2419-2026"
     check = got["check_citations"]
     assert [(c["number"], c["status"], c["in_kb"], c["latest"]) for c in check["citations"]] == [
-        ("DB23/T 2419-2019", "replaced", True, "DB23/T 2419-2026"), ("GB/T 99999-2030", "unknown", False, "")]
+        ("DB23/T 2419-2019", "replaced", True, "DB23/T 2419-2026"), ("GB/T 99999-2020", "unknown", False, "")]
     assert check["failed"] is True
     assert got["cover"] == cli_json(env, "cover", "K13")
     gaps = got["coverage_gaps"]

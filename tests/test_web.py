@@ -241,11 +241,11 @@ def test_gap_dashboard_and_its_xlsx(site, browser, shots, downloads, library):
 def test_check_pasted_text(site, browser, shots):
     url, _, _ = site
     browser.get(url + "/check")
-    by_id(browser, "check-text").send_keys("产品应符合 ＤＢ２３／Ｔ　２４１９—２０１９ 的规定。\n检验按 GB/T 99999-2030 进行。")
+    by_id(browser, "check-text").send_keys("产品应符合 ＤＢ２３／Ｔ　２４１９—２０１９ 的规定。\n检验按 GB/T 99999-2020 进行。")
     by_id(browser, "check-submit").click()
     rows = [[td.text for td in tr.find_elements("css selector", "td")] for tr in css(browser, "#citations tbody tr")]
     assert rows[0][2] == "DB23/T 2419-2019" and rows[0][3] == "被代替" and rows[0][5] == "DB23/T 2419-2026"
-    assert rows[1][2] == "GB/T 99999-2030" and rows[1][3] == "未收录"
+    assert rows[1][2] == "GB/T 99999-2020" and rows[1][3] == "未收录"
     assert "检查未通过" in by_id(browser, "summary").text
     shoot(browser, shots, "check")
 
