@@ -115,8 +115,8 @@ class KnowledgeIndex:
             self._records = whoosh_index.open_dir(str(generation.path), indexname=RECORDS)
             self._searcher = self._records.searcher()
         except Exception as exc:  # a missing or damaged segment fails in many ways inside Whoosh
-            raise IndexMissing(f"index generation {generation.name} cannot be opened "
-                               f"({type(exc).__name__}: {exc})") from None
+            raise IndexMissing(f"无法打开索引版本 {generation.name}"
+                               f"（{type(exc).__name__}: {exc}）") from None
         self._clauses = None
         self._filters: dict = {}
         self._facet_codes: dict[str, tuple[bytearray, list[str]]] = {}
@@ -141,8 +141,8 @@ class KnowledgeIndex:
             try:
                 self._clauses = ClauseSearcher(self.generation.path)
             except Exception as exc:
-                raise IndexMissing(f"the clause index of {self.generation.name} cannot be opened "
-                                   f"({type(exc).__name__}: {exc})") from None
+                raise IndexMissing(f"无法打开索引版本 {self.generation.name} 的条款索引"
+                                   f"（{type(exc).__name__}: {exc}）") from None
         return self._clauses
 
     def search_clauses(self, text: str, doc_id: str | None = None, doc_kind: str | None = None,
@@ -255,8 +255,8 @@ class KnowledgeIndex:
         parsed = numbers.parse(text)
         found = self.records_matching(number_query(parsed))
         if not found:
-            raise NotFound(f"{parsed.canonical} is not in the knowledge base",
-                           hint="check the number, or run `kb search` with words from its title")
+            raise NotFound(f"知识库中没有 {parsed.canonical}",
+                           hint="请核对标准号，或用标准名称中的词运行 `kb search`")
         return found
 
     def record(self, record_id: str) -> Record | None:

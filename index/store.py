@@ -75,20 +75,20 @@ def open_generation(index_dir: Path, check_version: bool = True) -> Generation:
     """The serving generation; IndexMissing or VersionMismatch with a hint."""
     name = current_name(index_dir)
     if name is None:
-        raise IndexMissing(f"no index in {index_dir}")
+        raise IndexMissing(f"{index_dir} 中还没有索引")
     path = index_dir / name
     try:
         meta = json.loads((path / META).read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise IndexMissing(f"index generation {name} in {index_dir} is missing its {META}") from None
+        raise IndexMissing(f"{index_dir} 中的索引版本 {name} 缺少 {META}") from None
     except (json.JSONDecodeError, UnicodeDecodeError):
-        raise IndexMissing(f"index generation {name} in {index_dir} has a corrupt {META}") from None
+        raise IndexMissing(f"{index_dir} 中的索引版本 {name} 的 {META} 已损坏") from None
     if check_version:
         built = {k: meta.get(k) for k in VERSION}
         if built != VERSION:
             raise VersionMismatch(
-                f"the index in {index_dir} was built with schema/analyzer {built['schema']}/{built['analyzer']}, "
-                f"this kb needs {VERSION['schema']}/{VERSION['analyzer']}")
+                f"{index_dir} 中的索引由 schema/analyzer {built['schema']}/{built['analyzer']} 建立，"
+                f"当前 kb 需要 {VERSION['schema']}/{VERSION['analyzer']}")
     return Generation(path, meta)
 
 
@@ -202,8 +202,8 @@ class WriterLock:
                 if time.monotonic() >= deadline:
                     holder = self._holder(fd)
                     os.close(fd)
-                    raise Locked(f"another kb process is writing the index in {self.path.parent}{holder}",
-                                 hint="wait for it, or pass --wait SECONDS") from None
+                    raise Locked(f"另一个 kb 进程正在写入 {self.path.parent} 中的索引{holder}",
+                                 hint="等它结束，或加 --wait 秒数") from None
                 time.sleep(0.05)
         self._fd = fd
         _held_locks[fd] = os.getpid()
@@ -215,7 +215,7 @@ class WriterLock:
     def _holder(fd: int) -> str:
         try:
             text = os.pread(fd, 100, 0).decode().split()
-            return f" (pid {text[0]}, since {text[1]})" if len(text) >= 2 else ""
+            return f"（pid {text[0]}，开始于 {text[1]}）" if len(text) >= 2 else ""
         except (OSError, UnicodeDecodeError):
             return ""
 

@@ -10,7 +10,8 @@ One entry per record that changed, with the kind of change:
 Each entry carries `date` (when it was recorded), `source` (the URL or file the new facts
 came from), `via` (the import or crawl that recorded it), the record's number, title, level,
 region and ccs (so watch lists can match it), `status`, `previous_status`, `replaces`,
-`replaced_by`, `effective_date` (issue, withdrawal or implementation date, where known) and
+`replaced_by`, `effective_date` (issue, withdrawal or implementation date, where known; which
+one in `effective_date_kind`: issue, implementation or withdrawal) and
 for updates `fields` {name: {old, new}}.
 
 Writers: crawlers/importer.py and crawlers/crawl.py call `record_changes(corpus_dir,
@@ -50,14 +51,17 @@ def _kind(old: Record | None, new: Record) -> str | None:
     return "new" if old is None else "status_changed"
 
 
-def _effective_date(kind: str, record: Record) -> str:
+def _effective_date(kind: str, record: Record) -> tuple[str, str]:
+    """The date the change takes effect and which date it is (issue, implementation, withdrawal)."""
     if kind in ("replaced", "withdrawn"):
-        return record.withdrawal_date
+        return record.withdrawal_date, "withdrawal"
     if kind == "new":
-        return record.issue_date or record.implementation_date
+        return (record.issue_date, "issue") if record.issue_date else (record.implementation_date, "implementation")
     if kind == "status_changed":
-        return record.implementation_date if record.status == "current" else record.withdrawal_date
-    return ""
+        if record.status == "current":
+            return record.implementation_date, "implementation"
+        return record.withdrawal_date, "withdrawal"
+    return "", ""
 
 
 def _source(old: Record | None, new: Record, fallback: str, after: dict[str, Record]) -> str:
@@ -76,10 +80,12 @@ def _source(old: Record | None, new: Record, fallback: str, after: dict[str, Rec
 
 def change_entry(kind: str, old: Record | None, new: Record, when: str, via: str,
                  after: dict[str, Record] | None = None) -> dict:
+    effective, effective_kind = _effective_date(kind, new)
     entry = {"date": when, "change": kind, "number": new.number, "title": new.title,
              "level": new.level, "region": new.region, "ccs": new.ccs, "status": new.status,
              "previous_status": old.status if old else None, "replaces": new.replaces,
-             "replaced_by": new.replaced_by, "effective_date": _effective_date(kind, new),
+             "replaced_by": new.replaced_by, "effective_date": effective,
+             "effective_date_kind": effective_kind if effective else "",
              "source": _source(old, new, via, after or {}), "via": via}
     if old is not None:
         entry["fields"] = {name: {"old": getattr(old, name), "new": getattr(new, name)}

@@ -43,7 +43,7 @@ def iter_jsonl(path: Path) -> Iterator[tuple[int, dict | None, str]]:
     try:
         handle = path.open(encoding="utf-8")
     except OSError as exc:
-        raise CorpusError(f"cannot read {path}: {exc.strerror}") from exc
+        raise CorpusError(f"无法读取 {path}：{exc.strerror}") from exc
     with handle:
         try:
             for lineno, line in enumerate(handle, 1):
@@ -54,7 +54,7 @@ def iter_jsonl(path: Path) -> Iterator[tuple[int, dict | None, str]]:
                 except json.JSONDecodeError as exc:
                     yield lineno, None, f"invalid JSON ({exc.msg} at column {exc.colno})"
         except UnicodeDecodeError as exc:
-            raise CorpusError(f"{path} is not UTF-8 ({exc.reason} at byte {exc.start})") from exc
+            raise CorpusError(f"{path} 不是 UTF-8 编码（第 {exc.start} 字节：{exc.reason}）") from exc
 
 
 def load_objects(path: Path, build: Callable[[dict], T]) -> tuple[dict[str, T], list[LineError]]:
@@ -91,7 +91,7 @@ def write_jsonl_atomic(path: Path, lines: Iterable[str]) -> None:
     try:
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     except OSError as exc:
-        raise CorpusError(f"cannot write to {path.parent}: {exc.strerror}") from exc
+        raise CorpusError(f"无法写入 {path.parent}：{exc.strerror}") from exc
     umask = os.umask(0)
     os.umask(umask)
     os.fchmod(fd, 0o666 & ~umask)

@@ -48,8 +48,8 @@ class RecordIndex:
             if hit:
                 found.append(record)
         if not found:
-            raise NotFound(f"{parsed.canonical} is not in the knowledge base",
-                           hint="check the number, or run `kb search` with words from its title")
+            raise NotFound(f"知识库中没有 {parsed.canonical}",
+                           hint="请核对标准号，或用标准名称中的词运行 `kb search`")
         return found
 
 
@@ -119,12 +119,28 @@ def answer(index: NumberIndex, text: str, today: dt.date | None = None) -> dict:
     return result
 
 
+MAX_NUMBER_WORDS = 4  # "DB23/T", "2419", "-", "2026"
+
+
+def join_number_words(words: list[str]) -> list[str]:
+    """Command-line words → numbers: words that make a number only together are joined
+    (`DB23/T 2419-2026 GB/T 1.1` → two numbers), the longest run that parses first. A word
+    that is no number in any run stays as it is (its lookup then says why)."""
+    joined, i = [], 0
+    while i < len(words):
+        end = next((j for j in range(min(len(words), i + MAX_NUMBER_WORDS), i, -1)
+                    if numbers.try_parse(" ".join(words[i:j])) is not None), i + 1)
+        joined.append(" ".join(words[i:end]))
+        i = end
+    return joined
+
+
 def lookup_numbers(index: NumberIndex, texts: list[str], today: dt.date | None = None,
                    keep_going: bool = False) -> list[dict]:
     """Answers for several numbers. With more than one (or `keep_going`, for a number
     list from a file), a failure becomes an entry {"query", "error"} and the rest go on."""
     if not texts:
-        raise BadInput("give standard numbers, or --from FILE")
+        raise BadInput("请给出标准号，或用 --from 文件")
     if len(texts) == 1 and not keep_going:
         return [answer(index, texts[0], today)]
     answers = []

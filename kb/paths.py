@@ -13,6 +13,7 @@ from pathlib import Path
 import platformdirs
 
 import corpus as _shipped_corpus
+from kb.errors import BadInput
 
 APP_NAME = "stdkb"
 
@@ -39,3 +40,14 @@ def index_dir(override: str | os.PathLike | None = None) -> Path:
     if override:
         return Path(override).expanduser()
     return home_dir() / "index"
+
+
+def usable_dir(path: Path, option: str) -> Path:
+    """`path` unless it, or the folder it would be made in, is a file: then one clear error."""
+    for folder in (path, *path.parents):
+        if folder.exists():
+            if not folder.is_dir():
+                raise BadInput(f"{option} {path}：{folder} 是文件，不是目录",
+                               hint=f"{option} 应指向一个目录（不存在时会自动创建）")
+            break
+    return path

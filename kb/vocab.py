@@ -19,6 +19,9 @@ LEVEL_LABELS = {
 LEVEL_WORDS = {label: level for level, label in LEVEL_LABELS.items()}
 LEVEL_WORDS.update({"国标": "national", "行标": "industry", "地标": "local", "团标": "group"})
 
+# Record.kind: a standard or a metrology regulation (JJG/JJF)
+KIND_LABELS = {"standard": "标准", "metrology": "计量技术法规"}
+
 FORCE_LABELS = {"mandatory": "强制性", "recommended": "推荐性", "guidance": "指导性"}
 FORCE_WORDS = {label: force for force, label in FORCE_LABELS.items()}
 FORCE_WORDS.update({"强制": "mandatory", "推荐": "recommended", "指导性技术文件": "guidance"})
@@ -198,4 +201,4 @@ def normalize_region(value: str) -> str:
         return REGION_WORDS[stripped]
     if value in REGION_ABBREVIATIONS:
         return REGION_ABBREVIATIONS[value]
-    raise ValueError(f"unknown region {value!r}: use a GB/T 2260 code such as 11 or a name such as 北京")
+    raise ValueError(f"无法识别的地区 {value!r}：请用 GB/T 2260 代码（如 11）或名称（如 北京）")

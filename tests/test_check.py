@@ -272,14 +272,14 @@ def test_unreadable_document_is_one_line(setup, tmp_path, name, body, code, mess
     path.write_bytes(body)
     result = kb(setup, "check", str(path))
     assert result.exit_code == code
-    assert result.stderr.startswith("Error: ") and message in result.stderr
+    assert result.stderr.startswith("错误：") and message in result.stderr
     assert "Traceback" not in result.output
 
 
 @pytest.mark.parametrize("args, message", [
-    (["check", "/nonexistent/spec.txt"], "Error: /nonexistent/spec.txt: no such file"),
-    (["check", "/tmp", "--json"], "Error: /tmp is a directory; give document files"),
-    (["check", "x.txt", "--fail-on", "old"], "Error: unknown --fail-on status 'old'"),
+    (["check", "/nonexistent/spec.txt"], "错误：/nonexistent/spec.txt: no such file"),
+    (["check", "/tmp", "--json"], "错误：/tmp is a directory; give document files"),
+    (["check", "x.txt", "--fail-on", "old"], "错误：unknown --fail-on status 'old'"),
 ])
 def test_bad_arguments_exit_2(setup, args, message):
     result = kb(setup, *args)

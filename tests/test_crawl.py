@@ -215,8 +215,8 @@ def test_parser_crash_is_quarantined(run, mirror, tmp_path):
         raise KeyError("td")
 
     report = run("openstd", "GB/T 1.1", parsers={**PARSERS, "openstd.detail": synthetic_broken_parser})
-    assert report.quarantined == [(D2000, "KeyError: 'td'"), (D2009, "KeyError: 'td'"),
-                                  (D2020, "KeyError: 'td'")]
+    assert report.quarantined == [(D2000, "Key错误：'td'"), (D2009, "Key错误：'td'"),
+                                  (D2020, "Key错误：'td'")]
     assert report.new == GB_T_1_1
 
 
@@ -485,4 +485,4 @@ def test_cli_crawl_failure_exits_1_with_the_reasons(mirror, tmp_path, monkeypatc
 def test_cli_crawl_bad_source_is_a_usage_error(tmp_path, monkeypatch):
     result = kb_crawl(tmp_path, monkeypatch, "nowhere")
     assert result.exit_code == 2
-    assert result.stderr.startswith("Error: unknown source 'nowhere'")
+    assert result.stderr.startswith("错误：unknown source 'nowhere'")

@@ -44,7 +44,7 @@ def test_csv_with_chinese_headers(tmp_path):
     assert table.records[0].implementation_date == "2009-05-01"
     assert table.records[0].replaces == ["GB/T 5023.1-1997"]
     assert table.records[0].status == "current"
-    assert table.errors == ["清单.csv:row 4: not a standard number: 'not a number' (unknown prefix 'NOTANUMBER')"]
+    assert table.errors == ["清单.csv:row 4: 不是标准号：'not a number'（无法识别的代号 'NOTANUMBER'）"]
 
 
 def test_gb18030_csv(tmp_path):

@@ -126,7 +126,7 @@ def test_bad_view_and_review_cycle(real):
     with pytest.raises(BadInput, match="unknown view 'sector'"):
         gap_report(real[1], by="sector")
     result = runner.invoke(cli.app, [*real[0], "gaps", "--by", "sector"])
-    assert result.exit_code == 2 and "Error: unknown view 'sector': use one of ccs, ics, region" in result.stderr
+    assert result.exit_code == 2 and "错误：unknown view 'sector': use one of ccs, ics, region" in result.stderr
 
 
 # -- the formats ------------------------------------------------------------------------------------
@@ -212,7 +212,7 @@ def test_headless_chromium_renders_the_chart(written, tmp_path):
 def test_unwritable_output_paths(real, tmp_path):
     missing = runner.invoke(cli.app, [*real[0], "gaps", "--xlsx", str(tmp_path / "no" / "such" / "g.xlsx")])
     assert missing.exit_code == 1
-    assert f"Error: cannot write {tmp_path / 'no' / 'such' / 'g.xlsx'}: folder" in missing.stderr
+    assert f"错误：cannot write {tmp_path / 'no' / 'such' / 'g.xlsx'}: folder" in missing.stderr
     assert "Traceback" not in missing.output
     folder = runner.invoke(cli.app, [*real[0], "gaps", "--html", str(tmp_path)])
     assert folder.exit_code == 2 and "is a directory" in folder.output
@@ -223,7 +223,7 @@ def test_unwritable_output_paths(real, tmp_path):
         if _can_write(locked):
             pytest.skip("running as a user who may write anywhere")
         result = runner.invoke(cli.app, [*real[0], "gaps", "--csv", str(locked / "g.csv")])
-        assert result.exit_code == 1 and "Error: cannot write" in result.stderr
+        assert result.exit_code == 1 and "错误：cannot write" in result.stderr
     finally:
         locked.chmod(0o700)
 
@@ -247,7 +247,7 @@ def test_empty_corpus(tmp_path):
     (tmp_path / "corpus" / "standards.jsonl").write_text("", encoding="utf-8")
     dirs = ["--index", str(tmp_path / "index"), "--corpus", str(tmp_path / "corpus")]
     result = runner.invoke(cli.app, [*dirs, "gaps", "--xlsx", str(tmp_path / "g.xlsx")])
-    assert result.exit_code == 1 and "Error: the knowledge base holds no standards" in result.stderr
+    assert result.exit_code == 1 and "错误：the knowledge base holds no standards" in result.stderr
     assert not (tmp_path / "g.xlsx").exists()
 
 

@@ -47,7 +47,7 @@ def test_item_kinds(text, kind, value):
 @pytest.mark.parametrize("text, error, message", [
     ("  ", BadInput, "empty watch item"),
     ("ccs:K1", BadInput, "'K1' is not a CCS category such as K13"),
-    ("number:水稻", NumberError, "not a standard number: '水稻'"),
+    ("number:水稻", NumberError, "不是标准号：'水稻'"),
 ])
 def test_bad_items(text, error, message):
     with pytest.raises(error, match=message):
@@ -174,9 +174,9 @@ def test_cli_watch_and_nightly_alert(corpus, _home):
 def test_cli_watch_errors(corpus, _home):
     result = kb(corpus, "watch", "remove", "GB/T 5606")
     assert result.exit_code == 1
-    assert result.stderr.startswith("Error: not on the watch list: series:GB/T 5606")
+    assert result.stderr.startswith("错误：not on the watch list: series:GB/T 5606")
     result = kb(corpus, "watch", "add", "ccs:K1")
-    assert result.exit_code == 2 and result.stderr.startswith("Error: 'K1' is not a CCS category")
+    assert result.exit_code == 2 and result.stderr.startswith("错误：'K1' is not a CCS category")
     (_home / WATCH_FILE).write_text("[]", encoding="utf-8")
     result = kb(corpus, "changes", "--watched")
     assert result.exit_code == 1 and "is not valid; fix or delete it" in result.stderr

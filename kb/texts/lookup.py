@@ -205,6 +205,17 @@ def lookup_citation(documents: Documents, citation: str) -> dict:
     return lookup_clause(documents, *split_citation(citation))
 
 
+def lookup_words(documents: Documents, words: list[str]) -> dict:
+    """`kb clause` words: one whole citation (标准化法第十条), or DOC then REF, where DOC may be
+    several words (`GB/T 1.1-2020 5.2`: the last word is the clause)."""
+    words = [w for w in words if w.strip()]
+    if not words:
+        raise BadInput("请给出文本和条款，例如：kb clause 标准化法 第十条")
+    if len(words) == 1:
+        return lookup_citation(documents, words[0])
+    return lookup_clause(documents, " ".join(words[:-1]), words[-1])
+
+
 def document_parts(documents: Documents, doc_arg: str) -> list[Document]:
     """The parts of a law stored as several documents titled `<law>·<part>` (newest versions)."""
     whole = name_key(short_title(unicodedata.normalize("NFKC", doc_arg or "")))
