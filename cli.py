@@ -36,7 +36,7 @@ class KbGroup(TyperGroup):
         except (typer.Exit, typer.Abort, BrokenPipeError, usage_errors.NoArgsIsHelpError):
             raise
         except usage_errors.UsageError as exc:
-            command = exc.ctx.command_path if exc.ctx else "kb"
+            command = " ".join(["kb", *exc.ctx.command_path.split()[1:]]) if exc.ctx else "kb"
             _fail(ctx, render.usage_message(exc), f"运行 `{command} --help` 查看用法", 2)
         except typer.TyperException:
             raise
@@ -81,6 +81,11 @@ class Context:
     def __init__(self, index: Optional[Path], corpus: Optional[Path]):
         self.index_dir = paths.usable_dir(paths.index_dir(index), "--index")
         self.corpus_dir = paths.corpus_dir(corpus)
+
+    def index_ready(self) -> bool:
+        from index.store import current_name
+
+        return current_name(self.index_dir) is not None
 
     def open_index(self, as_json: bool = False):
         from index.api import open_index
@@ -258,7 +263,7 @@ def import_(
     from kb.changes import record_changes
 
     report = import_files(files, ctx.obj.corpus_dir, sheet=sheet, record_changes=record_changes)
-    render.print_json(report.summary()) if as_json else render.render_import(report.summary())
+    render.print_json(report.summary()) if as_json else render.render_import(report.summary(), ctx.obj.index_ready())
     if report.errors:
         raise typer.Exit(1)
 
@@ -311,7 +316,7 @@ def crawl_(
         report = crawl(source, query, since=since, max_pages=max_pages, resume=resume, base_url=base_url,
                        corpus_dir=ctx.obj.corpus_dir, progress=progress, record_changes=record_changes)
     if not as_json:  # with --json the "done" line is the summary
-        render.render_crawl(report.summary())
+        render.render_crawl(report.summary(), ctx.obj.index_ready())
     if report.failed:
         raise typer.Exit(1)
 
@@ -379,7 +384,7 @@ def ingest(ctx: typer.Context,
 
     report = ingest_texts(paths_, kind=kind, title=title, corpus=ctx.obj.corpus_dir,
                           progress=render.Progress(as_json, "收录文本"))
-    render.print_json_line(report.summary()) if as_json else render.render_ingest(report.summary())
+    render.print_json_line(report.summary()) if as_json else render.render_ingest(report.summary(), ctx.obj.index_ready())
     if report.errors:
         raise typer.Exit(1)
 

@@ -168,14 +168,14 @@ def rebuild(corpus_dir: Path, index_dir: Path, progress: Progress | None = None,
                     record = records.pop(rid)
                     writer.add_document(**record_document(record, today, hashes[rid]))
                     if i % 500 == 0 or i == total:
-                        _emit(progress, "progress", done=i, total=total)
-                _emit(progress, "commit")
+                        _emit(progress, "progress", phase="records", done=i, total=total)
+                _emit(progress, "commit", phase="records")
                 writer.commit()
             if settings.optimize and settings.multisegment:
                 ix.optimize()  # merge the workers' segments into one
             texts, text_errors = read_texts(corpus_dir)
             report.corpus_errors += text_errors
-            report.clauses = create_clause_index(gen, texts, settings.kwargs())
+            report.clauses = create_clause_index(gen, texts, settings.kwargs(), progress)
             store.write_meta(gen, _meta(hashes, today, text_hashes(texts), report.clauses))
             store.switch_to(index_dir, gen)
         report.generation = gen.name
@@ -288,11 +288,11 @@ def _apply(index_dir: Path, current: store.Generation, records: dict[str, Record
             for i, rid in enumerate(changed, 1):
                 writer.update_document(**record_document(records[rid], today, hashes[rid]))
                 if i % 500 == 0 or i == len(changed):
-                    _emit(progress, "progress", done=i, total=len(changed))
-            _emit(progress, "commit")
+                    _emit(progress, "progress", phase="records", done=i, total=len(changed))
+            _emit(progress, "commit", phase="records")
             writer.commit(merge=False)
         if new_texts != old_texts:
-            clauses = update_clause_index(gen, texts, old_texts)
+            clauses = update_clause_index(gen, texts, old_texts, progress)
         store.write_meta(gen, _meta(hashes, today, new_texts, clauses))
         store.switch_to(index_dir, gen)
     return gen.name, clauses

@@ -19,6 +19,7 @@ from whoosh.query import And, NumericRange, Or, Phrase, Term
 from kb import numbers
 from kb.errors import IndexMissing, NotFound
 from kb.records import Record
+from kb.vocab import STATUS_LABELS
 from index import store
 from index.analysis import analyze, use_vocabulary
 from index.query import ParsedQuery, parse_query
@@ -49,10 +50,12 @@ class SearchResult:
     hits: list[Hit]
     facets: dict[str, dict[str, int]] = field(default_factory=dict)
     matched_as: str = "text"  # text / number / text-any (no hit had every word)
+    note: str = ""  # why nothing matched a status filter, in Chinese
 
     def to_dict(self) -> dict:
-        return {"query": self.query, "total": self.total, "matched_as": self.matched_as,
+        data = {"query": self.query, "total": self.total, "matched_as": self.matched_as,
                 "hits": [h.__dict__ for h in self.hits], "facets": self.facets}
+        return {**data, "note": self.note} if self.note else data
 
 
 class EmFormatter(Formatter):
@@ -102,6 +105,18 @@ def number_query(parsed: numbers.StandardNumber):
     if parsed.part:
         return Term("edition_key", parsed.edition_free_key)
     return Term("series_key", parsed.series_key)
+
+
+def status_note(status: str, unfiltered: SearchResult) -> str:
+    """Why a status filter found nothing: the statuses the same search has without it."""
+    counts = unfiltered.facets.get("status") or {}
+    if not counts:
+        return ""
+    shown = "、".join(f"{STATUS_LABELS.get(k, k)} {n}" for k, n in counts.items())
+    note = f"没有状态为{STATUS_LABELS.get(status, status)}的结果；不限状态有 {unfiltered.total} 条（{shown}）"
+    if "unknown" in counts:
+        note += "。状态“未知”的记录来自未注明实施日期的公告：去掉 --status，或用 --status unknown"
+    return note
 
 
 class KnowledgeIndex:
@@ -165,6 +180,8 @@ class KnowledgeIndex:
         if result.total == 0 and len(parsed.terms) + len(parsed.phrases) > 1:
             result = self._run(text, text_query(parsed, RECORD_TEXT_FIELDS, require_all=False),
                                filt, limit, facets, "text-any")
+        if result.total == 0 and status:
+            result.note = status_note(status, self.search(text, level, None, region, year, kind, limit=1))
         return result
 
     def _run(self, text, query, filt, limit, facets, matched_as) -> SearchResult:

@@ -86,12 +86,40 @@ def _newest_first(records: list[Record]) -> list[Record]:
     return sorted(records, key=lambda r: (-(numbers.parse(r.number).year or 0), r.number))
 
 
+def _lookup_edition(index: NumberIndex, parsed: numbers.StandardNumber) -> list[Record]:
+    """The records of a dated number; NotFound names the editions the knowledge base has."""
+    try:
+        return index.lookup(parsed.canonical)
+    except NotFound as exc:
+        try:
+            others = index.lookup(parsed.edition_free)
+        except KbError:
+            raise exc from None
+        same = [r.number for r in _newest_first(others) if numbers.parse(r.number).edition_free == parsed.edition_free]
+        if not same:
+            raise exc from None
+        raise NotFound(f"知识库中没有 {parsed.canonical}；已收录的版本：{'、'.join(same)}",
+                       hint=f"运行 `kb get {parsed.edition_free}` 查看现行版本和各版本") from None
+
+
+def _chosen_words(chosen: Record, today: dt.date | None) -> str:
+    """How a yearless number's answer is described: 现行版本, or the newest edition and its fate."""
+    status = chosen.status_on(today)
+    if status == "current":
+        return f"现行版本 {chosen.number}"
+    if status == "replaced" and chosen.replaced_by:
+        return f"收录的最新版本 {chosen.number}（已被 {'、'.join(chosen.replaced_by)} 代替）"
+    if status == "withdrawn":
+        return f"收录的最新版本 {chosen.number}（已废止）"
+    return f"最新版本 {chosen.number}"
+
+
 def answer(index: NumberIndex, text: str, today: dt.date | None = None) -> dict:
     """The labelled record for one number. Without a year: the current edition, with
     `editions` (every edition of that standard, newest first), for a bare series `parts`
     (each part with its chosen edition and editions), and a `note` saying what was chosen."""
     parsed = numbers.parse(text)
-    records = index.lookup(text)
+    records = _lookup_edition(index, parsed) if parsed.year is not None else index.lookup(text)
     if parsed.year is not None:
         exact = [r for r in records if r.number == parsed.canonical] or records
         result = best_edition(exact, today).labelled(today)
@@ -103,8 +131,7 @@ def answer(index: NumberIndex, text: str, today: dt.date | None = None) -> dict:
     result = chosen.labelled(today)
     result["query"] = text
     result["editions"] = [_edition_entry(r, today) for r in _newest_first(same)]
-    state = "现行版本" if chosen.status_on(today) == "current" else "最新版本"
-    note = f"{parsed.canonical} 未注明年份，显示{state} {chosen.number}"
+    note = f"{parsed.canonical} 未注明年份，显示{_chosen_words(chosen, today)}"
     others = [r.number for r in _newest_first(same) if r is not chosen]
     if others:
         note += f"；其他版本：{'、'.join(others)}"

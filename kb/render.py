@@ -179,9 +179,10 @@ def usage_message(exc) -> str:
 
 def render_search(result: dict) -> None:
     console = out()
-    facets = result.get("facets") or {}
     console.print(f"共 {result['total']} 条结果: {escape(result['query'])}"
                   + ("（未找到同时包含所有词的结果，显示包含任一词的结果）" if result.get("matched_as") == "text-any" else ""))
+    if result.get("note"):
+        console.print(f"[dim]注：{escape(result['note'])}[/]", soft_wrap=True)
     if not result["hits"]:
         return
     table = Table(show_lines=False, expand=False)
@@ -192,6 +193,11 @@ def render_search(result: dict) -> None:
         table.add_row(escape(hit["number"]), title, level_text(hit["level"]), status_text(hit["status"]),
                       f"{hit['score']:.2f}")
     console.print(table)
+    _search_facets(result)
+
+
+def _search_facets(result: dict) -> None:
+    facets = result.get("facets") or {}
     parts = []
     for name, label, word in (("level", "层级", lambda k: LEVEL_LABELS.get(k, k)),
                               ("status", "状态", lambda k: STATUS_LABELS.get(k, k)),
@@ -199,7 +205,7 @@ def render_search(result: dict) -> None:
         if facets.get(name):
             parts.append(f"{label}: " + "  ".join(f"{escape(word(k))} {v}" for k, v in facets[name].items()))
     if parts:
-        console.print("[dim]" + " | ".join(parts) + "[/]")
+        out().print("[dim]" + " | ".join(parts) + "[/]")
 
 
 RECORD_FIELDS = ("number", "title", "english_title", "level", "status", "issue_date",
@@ -260,37 +266,64 @@ def render_counts(title: str, counts: dict[str, dict[str, int]], labels: dict[st
 
 # -- progress -------------------------------------------------------------------------
 
+PHASE_LABELS = {"records": "记录", "clauses": "条款"}
+
+
 class Progress:
-    """A callback for long work: JSON lines with --json, else a rich progress bar on stderr."""
+    """A callback for long work: JSON lines with --json, else a rich progress bar on stderr.
+
+    Events with `done` and `total` get `eta`, the seconds left in the current phase at its
+    rate so far. A build's phases: `start` (records), `phase` (clauses, counted in texts), and
+    a `commit` after each, while Whoosh writes the segments (the bar says 写入磁盘 then)."""
 
     def __init__(self, as_json: bool, description: str = "处理中"):
         self.as_json = as_json
         self.description = description
         self._bar = None
         self._task = None
-        self._started = time.monotonic()
+        self._started = self._phase_started = time.monotonic()
 
     def __call__(self, event: dict) -> None:
+        kind = event.get("event")
+        if kind in ("start", "phase"):
+            self._phase_started = time.monotonic()
+        elif kind not in ("done", "error") and event.get("done") and event.get("total") is not None:
+            elapsed = time.monotonic() - self._phase_started
+            event = {**event, "eta": round(elapsed / event["done"] * max(event["total"] - event["done"], 0), 1)}
         if self.as_json:
-            if event.get("event") in ("error", "done"):  # the last line: no error event after it
+            if kind == "done" or (kind == "error" and "exit_code" in event):  # the last line
                 global _final_event_sent
                 _final_event_sent = True
             print_json_line({"t": round(time.monotonic() - self._started, 3), **event})
             return
-        total, done = event.get("total"), event.get("done")
-        if event.get("event") == "start" and total:
-            from rich.progress import (BarColumn, MofNCompleteColumn, Progress as Bar, TextColumn,
-                                       TimeRemainingColumn)
+        self._show(kind, event)
 
-            self._bar = Bar(TextColumn(self.description), BarColumn(), MofNCompleteColumn(),
-                            TimeRemainingColumn(), console=err(), transient=True,
-                            disable=not err().is_terminal)
-            self._bar.start()
-            self._task = self._bar.add_task(self.description, total=total)
+    def _label(self, event: dict, phase: str | None = None) -> str:
+        phase = phase or event.get("phase") or ("records" if "action" in event else "")
+        return f"{self.description} · {PHASE_LABELS[phase]}" if phase in PHASE_LABELS else self.description
+
+    def _show(self, kind: str | None, event: dict) -> None:
+        total, done = event.get("total"), event.get("done")
+        if kind in ("start", "phase") and total:
+            if self._bar is None:
+                self._open()
+            self._bar.reset(self._task, total=total, completed=0, description=self._label(event))
+        elif self._bar is not None and kind == "commit":
+            label = PHASE_LABELS.get(event.get("phase"), "")
+            self._bar.update(self._task, description=f"{self.description} · 写入磁盘{('（' + label + '）') if label else ''}")
         elif self._bar is not None and done is not None:
             self._bar.update(self._task, completed=done, total=total)
-        if event.get("event") == "done":
+        if kind in ("done", "error") and (kind == "done" or "exit_code" in event):
             self.close()
+
+    def _open(self) -> None:
+        from rich.progress import (BarColumn, MofNCompleteColumn, Progress as Bar, TextColumn,
+                                   TimeRemainingColumn)
+
+        self._bar = Bar(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                        TimeRemainingColumn(), console=err(), transient=True, disable=not err().is_terminal)
+        self._bar.start()
+        self._task = self._bar.add_task(self.description, total=None)
 
     def close(self) -> None:
         if self._bar is not None:
@@ -313,13 +346,20 @@ def render_stats(data: dict) -> None:
             console.print(f"  {label}: " + "  ".join(f"{escape(words[name](k))} {v}" for k, v in values.items()))
 
 
-def render_import(summary: dict) -> None:
+def next_step(index_ready: bool, what: str = "这些记录") -> str:
+    """What to run after the corpus changed: an update when an index serves, else a build."""
+    if index_ready:
+        return f"运行 `kb index update` 使索引包含{what}。"
+    return f"还没有索引：运行 `kb build` 建立索引（包含{what}），或直接检索，首次使用时会自动建立。"
+
+
+def render_import(summary: dict, index_ready: bool = True) -> None:
     out().print(f"导入 {len(summary['files'])} 个文件，读取 {summary['read']} 条：新增 {summary['new']}，"
                 f"更新 {summary['updated']}，未变 {summary['unchanged']}，变更记录 {summary['changes']} 条")
     for error in summary["errors"]:
         warn(error)
     if summary["new"] or summary["updated"]:
-        out().print("[dim]运行 `kb index update` 使索引包含这些记录。[/]")
+        out().print(f"[dim]{next_step(index_ready)}[/]", soft_wrap=True)
 
 
 def render_build(summary: dict) -> None:
@@ -466,7 +506,7 @@ def render_watch(data: dict) -> None:
     console.print(table)
 
 
-def render_crawl(summary: dict) -> None:
+def render_crawl(summary: dict, index_ready: bool = True) -> None:
     """The end of `kb crawl`: the counts, then every page that failed, was refused or quarantined."""
     console = out()
     text = (f"抓取 {escape(summary['source'])}：{summary['pages']} 个页面（缓存 {summary['from_cache']}，"
@@ -480,7 +520,7 @@ def render_crawl(summary: dict) -> None:
     if not summary["complete"] or summary["failed"]:
         console.print("[dim]用 --resume 继续：已完成的页面不再抓取，失败的页面重试。[/]")
     if summary["new"] or summary["updated"]:
-        console.print("[dim]运行 `kb index update` 使索引包含这些记录。[/]")
+        console.print(f"[dim]{next_step(index_ready)}[/]", soft_wrap=True)
 
 
 # -- texts and clauses ------------------------------------------------------------------
@@ -553,13 +593,22 @@ def render_clause_search(result: dict) -> None:
         console.print("  " + emphasis(hit["snippet"]), soft_wrap=True)
 
 
-def render_ingest(summary: dict) -> None:
-    out().print(f"收录文本：新增 {summary['new']}，更新 {summary['updated']}，未变 {summary['unchanged']}，"
-                f"跳过 {summary['skipped']} → {escape(summary['path'])}")
+SKIPPED_SHOWN = 20
+
+
+def render_ingest(summary: dict, index_ready: bool = True) -> None:
+    console = out()
+    console.print(f"收录文本：新增 {summary['new']}，更新 {summary['updated']}，未变 {summary['unchanged']}，"
+                  f"跳过 {summary['skipped']} → {escape(summary['path'])}")
+    skipped = summary.get("skipped_files") or []
+    for item in skipped[:SKIPPED_SHOWN]:
+        console.print(f"  [dim]跳过[/] {escape(item['path'])}：{escape(item['reason'])}", soft_wrap=True)
+    if len(skipped) > SKIPPED_SHOWN:
+        console.print(f"  [dim]另有 {len(skipped) - SKIPPED_SHOWN} 个文件跳过，见 --json 的 skipped_files。[/]")
     for error in summary.get("errors", []):
         warn(error)
     if summary.get("new") or summary.get("updated"):
-        out().print("[dim]运行 `kb index update` 使条款检索包含这些文本。[/]")
+        console.print(f"[dim]{next_step(index_ready, '这些文本的条款')}[/]", soft_wrap=True)
 
 
 # -- coverage: kb cover, kb gaps, kb policy-gaps -------------------------------------------------

@@ -31,12 +31,18 @@ class IngestReport:
     updated: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)  # files passed over by name or format
+    skip_reasons: dict[str, str] = field(default_factory=dict)  # skipped file → why, in Chinese
     errors: list[str] = field(default_factory=list)  # "<file>: <why>"
     path: str = ""  # the texts file written
 
     def summary(self) -> dict:
         return {"new": len(self.new), "updated": len(self.updated), "unchanged": len(self.unchanged),
-                "skipped": len(self.skipped), "errors": self.errors, "path": self.path}
+                "skipped": len(self.skipped), "errors": self.errors, "path": self.path,
+                "skipped_files": [{"path": p, "reason": self.skip_reasons.get(p, "")} for p in self.skipped]}
+
+    def skip(self, path: Path, reason: str) -> None:
+        self.skipped.append(str(path))
+        self.skip_reasons[str(path)] = reason
 
 
 def texts_path(corpus: str | Path | None = None) -> Path:
@@ -75,6 +81,20 @@ def document_from_bytes(body: bytes, name: str, kind: str | None = None, title: 
                            dates=read.dates, aliases=aliases, sources=[source])
 
 
+SKIPPED_NAME_REASON = "目录索引、模板或说明文件，不是文本"
+
+
+def _skip_reason(file: Path, relative: Path) -> str:
+    """Why a file found under a directory is not read ("" when it is read)."""
+    if file.name in SKIPPED_NAMES:
+        return SKIPPED_NAME_REASON
+    if any(part.startswith(".") for part in relative.parts):
+        return "隐藏文件"
+    if file.suffix.lower() not in FORMATS:
+        return f"不支持的格式 {file.suffix or '（无扩展名）'}（可读：{'、'.join(sorted(FORMATS))}）"
+    return ""
+
+
 def iter_files(inputs: Iterable[str | Path], report: IngestReport) -> list[Path]:
     """Files named, and readable files under directories named (sorted), minus skipped names."""
     files: list[Path] = []
@@ -85,14 +105,14 @@ def iter_files(inputs: Iterable[str | Path], report: IngestReport) -> list[Path]
         path = Path(text).expanduser()
         if path.is_dir():
             for child in sorted(p for p in path.rglob("*") if p.is_file()):
-                if child.name in SKIPPED_NAMES or child.suffix.lower() not in FORMATS \
-                        or any(part.startswith(".") for part in child.relative_to(path).parts):
-                    report.skipped.append(str(child))
+                reason = _skip_reason(child, child.relative_to(path))
+                if reason:
+                    report.skip(child, reason)
                 else:
                     files.append(child)
         elif path.is_file():
             if path.name in SKIPPED_NAMES:
-                report.skipped.append(str(path))
+                report.skip(path, SKIPPED_NAME_REASON)
             else:
                 files.append(path)
         else:
