@@ -238,3 +238,27 @@ def test_csv_error_column_and_verify_details_are_chinese(dirs):
 def test_group_help_has_examples():
     for group in ("index", "watch"):
         assert "Example: kb " in runner.invoke(cli.app, [group, "--help"]).stdout
+
+
+# -- 7. set-up without noise ---------------------------------------------------------------------
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_package_metadata_gives_setuptools_nothing_to_warn_about():
+    import tomllib
+
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    assert project["project"]["license"] == "MIT"  # an SPDX string, not the deprecated table
+    assert project["build-system"]["requires"] == ["setuptools>=77"]  # the first to read it
+    folders = {str(p.parent.relative_to(ROOT)).replace("/", ".") for p in ROOT.glob("*/**/*.py")
+               if p.parts[len(ROOT.parts)] in ("kb", "index", "crawlers", "corpus")}
+    data = {str(p.relative_to(ROOT)).replace("/", ".") for p in (ROOT / "kb" / "data", ROOT / "index" / "data")}
+    assert folders | data <= set(project["tool"]["setuptools"]["packages"])  # no "package would be ignored"
+
+
+def test_the_test_command_installs_the_browser_driver_and_a_cjk_font():
+    script = (ROOT / "scripts" / "ensure-test-packages").read_text(encoding="utf-8")
+    assert "PACKAGES=(chromium chromium-driver fonts-noto-cjk)" in script
+    assert "\tscripts/ensure-test-packages\n" in (ROOT / "Makefile").read_text(encoding="utf-8")
+    assert (ROOT / ".ci" / "run").read_text(encoding="utf-8").rstrip().endswith("make test")
