@@ -37,11 +37,11 @@ def expand(paths: list[Path]) -> list[Path]:
             files += sorted(p for p in path.rglob("*") if p.suffix.lower() in SUFFIXES)
         elif path.exists():
             if path.suffix.lower() not in SUFFIXES:
-                raise BadInput(f"{path}: cannot import {path.suffix or 'this'} files; "
-                               f"give announcement JSON, CSV or XLSX")
+                raise BadInput(f"{path}：不能导入{path.suffix or '这种'}文件；"
+                               f"请给出公告 JSON、CSV 或 XLSX")
             files.append(path)
         else:
-            raise BadInput(f"{path}: no such file or directory")
+            raise BadInput(f"{path}：文件或目录不存在")
     return files
 
 
@@ -54,7 +54,7 @@ def read_file(path: Path, sheet: str | None = None) -> tuple[list[Record], list[
     try:
         body = path.read_bytes()
     except OSError as exc:
-        raise ParseError(f"cannot read {path}: {exc.strerror}") from None
+        raise ParseError(f"无法读取 {path}：{exc.strerror}") from None
     result = PARSERS["announcement.json"](body, path.resolve().as_uri())
     return result.records, []
 
@@ -87,8 +87,8 @@ def import_files(paths: list[Path], corpus_dir: Path, sheet: str | None = None,
     corpus_file = corpus_dir / STANDARDS_FILE
     loaded = load_records(corpus_file)
     if loaded.errors:
-        raise CorpusError(f"{loaded.errors[0]} — fix the corpus before importing; nothing was written",
-                          hint=f"{len(loaded.errors)} bad line(s) in {corpus_file}")
+        raise CorpusError(f"{loaded.errors[0]}——请先修正语料再导入；什么也没有写入",
+                          hint=f"{corpus_file} 中有 {len(loaded.errors)} 行无法读取")
     result = merge(loaded.records, incoming)
     write_records(corpus_file, result.records.values())
     report.new, report.updated, report.unchanged = result.new, result.updated, result.unchanged

@@ -149,7 +149,7 @@ def parse_since(text: str | None, today: dt.date | None = None) -> str | None:
     try:
         return dt.date.fromisoformat(text).isoformat()
     except ValueError:
-        raise BadInput(f"--since {text!r} is not a date such as 2026-08-01 or a number of days such as 7d") from None
+        raise BadInput(f"--since {text!r} 不是日期（如 2026-08-01）或天数（如 7d）") from None
 
 
 def read_changes(corpus_dir: Path) -> ChangeLog:
@@ -175,7 +175,7 @@ def list_changes(corpus_dir: Path, since: str | None = None, level: str | None =
     first = parse_since(since, today)
     for kind in kinds or []:
         if kind not in CHANGE_KINDS:
-            raise BadInput(f"unknown change kind {kind!r}: use one of {', '.join(CHANGE_KINDS)}")
+            raise BadInput(f"无法识别的变更类型 {kind!r}：可用 {', '.join(CHANGE_KINDS)}")
     log = read_changes(corpus_dir)
     kept = []
     for entry in log.changes:

@@ -46,7 +46,7 @@ def parse_fail_on(text: str | None) -> list[str]:
         if code is None and word == MISSING_LABEL:
             code = "missing"
         if code is None:
-            raise BadInput(f"unknown --fail-on status {word!r}: use {', '.join(FAIL_STATUSES)} or none")
+            raise BadInput(f"--fail-on 中无法识别的状态 {word!r}：可用 {', '.join(FAIL_STATUSES)} 或 none")
         if code not in chosen:
             chosen.append(code)
     return chosen
@@ -57,13 +57,13 @@ def read_document(path: Path) -> str:
     from kb.texts import readers
 
     if not path.exists():
-        raise BadInput(f"{path}: no such file")
+        raise BadInput(f"{path}：文件不存在")
     if path.is_dir():
-        raise BadInput(f"{path} is a directory; give document files")
+        raise BadInput(f"{path} 是目录；请给出文档文件")
     try:
         body = path.read_bytes()
     except OSError as exc:
-        raise ParseError(f"cannot read {path}: {exc.strerror}") from None
+        raise ParseError(f"无法读取 {path}：{exc.strerror}") from None
     fmt = readers.format_of(path.name)
     if fmt in ("text", "markdown"):
         return readers.decode(body, str(path))
@@ -157,7 +157,7 @@ def check_files(paths: list[Path], index: NumberIndex, fail_on: str | None = Non
     note and failed."""
     wanted = parse_fail_on(fail_on)
     if not paths:
-        raise BadInput("give at least one document to check")
+        raise BadInput("请至少给出一个要检查的文档")
     texts = [(path, read_document(path)) for path in paths]
     resolver = _Resolver(index)
     citations = []

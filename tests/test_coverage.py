@@ -240,7 +240,7 @@ def test_empty_corpus_is_a_clear_error(tmp_path):
     dirs = ["--index", str(tmp_path / "index"), "--corpus", str(tmp_path / "corpus")]
     result = runner.invoke(cli.app, [*dirs, "cover", "水稻"])
     assert result.exit_code == 1
-    assert "错误：the knowledge base holds no standards" in result.stderr
+    assert "错误：知识库中没有任何标准" in result.stderr
     assert "Traceback" not in result.output
 
 

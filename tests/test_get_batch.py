@@ -112,7 +112,7 @@ def test_number_list_from_csv_column_and_detected_header(tmp_path):
     path.write_text("序号,标准编号,备注\n1,GB/T 1.1-2020,\n2,,空行\n3,YS/T 575,系列\n", encoding="utf-8-sig")
     assert read_number_list(path) == ["GB/T 1.1-2020", "YS/T 575"]  # 标准编号 is a known header word
     assert read_number_list(path, column="备注") == ["空行", "系列"]
-    with pytest.raises(BadInput, match=r"has no column '标准号'; its columns are 序号, 标准编号, 备注"):
+    with pytest.raises(BadInput, match=r"中没有列 '标准号'；现有的列：序号, 标准编号, 备注"):
         read_number_list(path, column="标准号")
 
 
@@ -176,7 +176,7 @@ def test_get_series_human_lists_parts(setup):
 
 
 @pytest.mark.parametrize("args, code, message", [
-    (["get", "--from", "MISSING.csv"], 2, "错误：MISSING.csv: no such file"),
+    (["get", "--from", "MISSING.csv"], 2, "错误：MISSING.csv：文件不存在"),
     (["get"], 2, "错误：请给出标准号，或用 --from 文件"),
 ])
 def test_get_bad_input(setup, args, code, message):
@@ -190,7 +190,7 @@ def test_get_missing_column_is_one_line(setup, tmp_path):
     path = _xlsx(tmp_path / "list.xlsx", [["名称", "编码"], ["佳木斯大米", "DB23/T 2419-2026"]])
     result = kb(setup, "get", "--from", str(path), "--column", "标准号")
     assert result.exit_code == 2
-    assert result.stderr == f"错误：{path} has no column '标准号'; its columns are 名称, 编码\n"
+    assert result.stderr == f"错误：{path} 中没有列 '标准号'；现有的列：名称, 编码\n"
 
 
 def test_get_unreadable_list(setup, tmp_path):
@@ -204,7 +204,7 @@ def test_get_unreadable_list(setup, tmp_path):
 def test_empty_list_and_column_on_a_text_list(tmp_path):
     path = tmp_path / "empty.txt"
     path.write_text("# nothing yet\n\n", encoding="utf-8")
-    with pytest.raises(BadInput, match="lists no standard numbers"):
+    with pytest.raises(BadInput, match="中没有标准号"):
         read_number_list(path)
-    with pytest.raises(BadInput, match="--column needs a CSV or XLSX file, not empty.txt"):
+    with pytest.raises(BadInput, match="--column 只用于 CSV 或 XLSX 文件，不能用于 empty.txt"):
         read_number_list(path, column="标准号")

@@ -125,10 +125,10 @@ def test_a_short_review_cycle_flags_every_category_in_force(real):
 
 
 def test_bad_view_and_review_cycle(real):
-    with pytest.raises(BadInput, match="unknown view 'sector'"):
+    with pytest.raises(BadInput, match="无法识别的视图 'sector'"):
         gap_report(real[1], by="sector")
     result = runner.invoke(cli.app, [*real[0], "gaps", "--by", "sector"])
-    assert result.exit_code == 2 and "错误：unknown view 'sector': use one of ccs, ics, region" in result.stderr
+    assert result.exit_code == 2 and "错误：无法识别的视图 'sector'：可用 ccs, ics, region" in result.stderr
 
 
 # -- the formats ------------------------------------------------------------------------------------
@@ -268,7 +268,7 @@ def test_the_report_draws_chinese_glyphs_not_empty_boxes(written, tmp_path):
 def test_unwritable_output_paths(real, tmp_path):
     missing = runner.invoke(cli.app, [*real[0], "gaps", "--xlsx", str(tmp_path / "no" / "such" / "g.xlsx")])
     assert missing.exit_code == 1
-    assert f"错误：cannot write {tmp_path / 'no' / 'such' / 'g.xlsx'}: folder" in missing.stderr
+    assert f"错误：无法写入 {tmp_path / 'no' / 'such' / 'g.xlsx'}：目录" in missing.stderr
     assert "Traceback" not in missing.output
     folder = runner.invoke(cli.app, [*real[0], "gaps", "--html", str(tmp_path)])
     assert folder.exit_code == 2 and "is a directory" in folder.output
@@ -279,7 +279,7 @@ def test_unwritable_output_paths(real, tmp_path):
         if _can_write(locked):
             pytest.skip("running as a user who may write anywhere")
         result = runner.invoke(cli.app, [*real[0], "gaps", "--csv", str(locked / "g.csv")])
-        assert result.exit_code == 1 and "错误：cannot write" in result.stderr
+        assert result.exit_code == 1 and "错误：无法写入" in result.stderr
     finally:
         locked.chmod(0o700)
 
@@ -294,7 +294,7 @@ def _can_write(folder: Path) -> bool:
 
 
 def test_writer_refuses_a_directory(tmp_path):
-    with pytest.raises(ReportError, match="it is a directory"):
+    with pytest.raises(ReportError, match="它是目录"):
         write_csv(tmp_path, Sheet("x", [("a", "甲")], []))
 
 
@@ -303,7 +303,7 @@ def test_empty_corpus(tmp_path):
     (tmp_path / "corpus" / "standards.jsonl").write_text("", encoding="utf-8")
     dirs = ["--index", str(tmp_path / "index"), "--corpus", str(tmp_path / "corpus")]
     result = runner.invoke(cli.app, [*dirs, "gaps", "--xlsx", str(tmp_path / "g.xlsx")])
-    assert result.exit_code == 1 and "错误：the knowledge base holds no standards" in result.stderr
+    assert result.exit_code == 1 and "错误：知识库中没有任何标准" in result.stderr
     assert not (tmp_path / "g.xlsx").exists()
 
 

@@ -63,14 +63,14 @@ def document_from_bytes(body: bytes, name: str, kind: str | None = None, title: 
                         source: Source | None = None) -> Document:
     """One Document from a file's bytes; `name` is its file name or URL."""
     if kind is not None and kind not in DOC_KINDS:
-        raise BadInput(f"kind {kind!r} is not one of {', '.join(DOC_KINDS)}")
+        raise BadInput(f"类型 {kind!r} 不在 {', '.join(DOC_KINDS)} 之中")
     read = read_bytes(body, name)
     kind = kind or guess_kind(read)
     doc_title = (title or read.best_title).strip()
     if not doc_title:
-        raise ParseError(f"{name}: no title in the text or the name; give one")
+        raise ParseError(f"{name}：正文和文件名中都没有标题；请用 --title 给出")
     if kind == "standard" and not read.number:
-        raise ParseError(f"{name}: no standard number on the cover (a line like 'GB/T 1.1—2020')")
+        raise ParseError(f"{name}：封面上没有标准号（形如 'GB/T 1.1—2020' 的一行）")
     source = source or Source(source=f"kb.texts.{read.format}", url=name, fetched_at=now_iso(),
                               content_hash=sha256(body))
     aliases = [read.name_title] if read.name_title and not re.fullmatch(r"[\w.-]+", read.name_title, re.A) \
@@ -101,7 +101,7 @@ def iter_files(inputs: Iterable[str | Path], report: IngestReport) -> list[Path]
     for item in inputs:
         text = str(item)
         if re.match(r"[a-z][a-z0-9+.-]*://", text, re.I):
-            raise BadInput(f"{text}: fetch URLs with the crawler; kb.texts.ingest reads local files only")
+            raise BadInput(f"{text}：网址请用 kb crawl 抓取；kb ingest 只读本地文件")
         path = Path(text).expanduser()
         if path.is_dir():
             for child in sorted(p for p in path.rglob("*") if p.is_file()):
@@ -116,7 +116,7 @@ def iter_files(inputs: Iterable[str | Path], report: IngestReport) -> list[Path]
             else:
                 files.append(path)
         else:
-            raise BadInput(f"{text}: no such file or directory")
+            raise BadInput(f"{text}：文件或目录不存在")
     return files
 
 
@@ -124,16 +124,16 @@ def ingest(paths_or_files: Iterable[str | Path], kind: str | None = None, title:
            progress: Progress | None = None, corpus: str | Path | None = None) -> IngestReport:
     """Read files and directories into the texts store; `title` applies to a single file only."""
     if kind is not None and kind not in DOC_KINDS:
-        raise BadInput(f"kind {kind!r} is not one of {', '.join(DOC_KINDS)}")
+        raise BadInput(f"类型 {kind!r} 不在 {', '.join(DOC_KINDS)} 之中")
     store = texts_path(corpus)
     report = IngestReport(path=str(store))
     files = iter_files(paths_or_files, report)
     if title and len(files) > 1:
-        raise BadInput("--title applies to one file; several were given")
+        raise BadInput("--title 只用于单个文件，这里给了多个")
     loaded = load_documents(store)
     if loaded.errors:
-        raise CorpusError(f"{loaded.errors[0]} ({len(loaded.errors)} bad line(s)); fix the texts file "
-                          "before ingesting, so that nothing stored is lost")
+        raise CorpusError(f"{loaded.errors[0]}（{len(loaded.errors)} 行无法读取）；请先修正文本文件"
+                          "再收录，以免丢失已存的文本")
     incoming: dict[str, Document] = {}
     _emit(progress, "start", total=len(files))
     for index, file in enumerate(files, 1):
@@ -158,7 +158,7 @@ def store_documents(documents: Iterable[Document], corpus: str | Path | None = N
     store = texts_path(corpus)
     loaded = load_documents(store)
     if loaded.errors:
-        raise CorpusError(f"{loaded.errors[0]}; fix the texts file first")
+        raise CorpusError(f"{loaded.errors[0]}；请先修正文本文件")
     merged = merge_documents(loaded.documents, documents)
     if merged.new or merged.updated:
         write_documents(store, merged.documents.values())
@@ -169,7 +169,7 @@ def _read(file: Path) -> bytes:
     try:
         return file.read_bytes()
     except OSError as exc:
-        raise ParseError(f"{file}: cannot read ({exc.strerror})") from exc
+        raise ParseError(f"{file}：无法读取（{exc.strerror}）") from exc
 
 
 def _emit(progress: Progress | None, event: str, **data) -> None:

@@ -55,14 +55,14 @@ def name_parts(name: str) -> tuple[str, str]:
 def format_of(name: str) -> str:
     suffix = PurePosixPath(urlparse(name).path if "://" in name else name).suffix.lower()
     if suffix == ".doc":
-        raise ParseError(f"{_short(name)}: old binary .doc files are not supported; save it as .docx")
+        raise ParseError(f"{_short(name)}：不支持旧的二进制 .doc 文件；请另存为 .docx")
     return FORMATS.get(suffix, "text")
 
 
 def decode(body: bytes, name: str = "", declared: str = "") -> str:
     """Decode explicitly: a declared charset, else UTF-8, else GB18030; binary input is refused."""
     if b"\x00" in body[:4096]:
-        raise ParseError(f"{_short(name)}: binary data, not text")
+        raise ParseError(f"{_short(name)}：是二进制数据，不是文本")
     for encoding in [declared, "utf-8-sig", "gb18030"]:
         if not encoding:
             continue
@@ -73,7 +73,7 @@ def decode(body: bytes, name: str = "", declared: str = "") -> str:
         if encoding == "gb18030" and not _plausible_chinese(text):
             break
         return text.replace("\r\n", "\n").replace("\r", "\n")
-    raise ParseError(f"{_short(name)}: not UTF-8 or GB18030 text")
+    raise ParseError(f"{_short(name)}：不是 UTF-8 或 GB18030 编码的文本")
 
 
 def _plausible_chinese(text: str) -> bool:
@@ -172,7 +172,7 @@ def read_text(body: bytes, name: str = "") -> ReadResult:
     """Plain text: first line is the title if it looks like one; boilerplate is stripped."""
     lines = clean_lines(decode(body, name))
     if not lines:
-        raise ParseError(f"{_short(name)}: no text")
+        raise ParseError(f"{_short(name)}：没有文字")
     return _result(lines, name, "text")
 
 
@@ -224,7 +224,7 @@ def read_markdown(body: bytes, name: str = "") -> ReadResult:
     title = "·".join(t for t in titles[:2] if t)
     dates = dates_in(header_lines) if header else dates_in(_dated_lines(body_lines))
     if not body_lines and not header_lines:
-        raise ParseError(f"{_short(name)}: no text")
+        raise ParseError(f"{_short(name)}：没有文字")
     return ReadResult(text="\n".join(body_lines), title=title, dates=_version(dates, name_date),
                       format="markdown", name_title=name_title)
 
@@ -257,7 +257,7 @@ def read_html(body: bytes, name: str = "") -> ReadResult:
     try:
         soup = BeautifulSoup(markup, "lxml")
     except Exception as exc:  # lxml gives up on some binary garbage
-        raise ParseError(f"{_short(name)}: not readable HTML ({exc.__class__.__name__})") from exc
+        raise ParseError(f"{_short(name)}：无法读取的 HTML（{exc.__class__.__name__}）") from exc
     meta_title = _meta(soup, "ArticleTitle") or _meta(soup, "og:title")
     page_title = soup.title.get_text(" ", strip=True) if soup.title else ""
     for tag in soup(_DROP_TAGS):
@@ -270,7 +270,7 @@ def read_html(body: bytes, name: str = "") -> ReadResult:
             tag.decompose()
     main = _main_element(soup)
     if main is None:
-        raise ParseError(f"{_short(name)}: no text in the page")
+        raise ParseError(f"{_short(name)}：页面中没有文字")
     title = meta_title or _heading_in(main) or _SITE_SUFFIX.sub("", page_title)
     for br in main.find_all("br"):
         br.replace_with("\n")
@@ -283,7 +283,7 @@ def read_html(body: bytes, name: str = "") -> ReadResult:
     while lines and _BYLINE.match(lines[0]):
         lines = lines[1:]
     if not lines:
-        raise ParseError(f"{_short(name)}: no text in the page")
+        raise ParseError(f"{_short(name)}：页面中没有文字")
     return _result(lines, name, "html", title=title.strip())
 
 
@@ -333,18 +333,18 @@ def read_pdf(body: bytes, name: str = "") -> ReadResult:
     import pdfplumber
 
     if not body.lstrip()[:5] == b"%PDF-":
-        raise ParseError(f"{_short(name)}: not a PDF file")
+        raise ParseError(f"{_short(name)}：不是 PDF 文件")
     try:
         with pdfplumber.open(io.BytesIO(body)) as pdf:
             pages = [(page.extract_text() or "") for page in pdf.pages]
     except Exception as exc:  # pdfminer raises many types for damaged files
-        raise ParseError(f"{_short(name)}: damaged or unreadable PDF ({exc.__class__.__name__})") from exc
+        raise ParseError(f"{_short(name)}：PDF 已损坏或无法读取（{exc.__class__.__name__}）") from exc
     page_lines = [[ln.strip() for ln in page.split("\n") if ln.strip()] for page in pages]
     running = _running_lines(page_lines)
     lines = [ln for page in page_lines for ln in page
              if not _PAGE_NUMBER.match(ln) and ln not in running]
     if not lines:
-        raise ParseError(f"{_short(name)}: the PDF has no text layer (a scan?)")
+        raise ParseError(f"{_short(name)}：PDF 没有文字层（扫描件？）")
     return _result(join_wrapped(lines), name, "pdf")
 
 
@@ -385,7 +385,7 @@ def read_docx(body: bytes, name: str = "") -> ReadResult:
     try:
         document = docx.Document(io.BytesIO(body))
     except Exception as exc:  # zipfile, KeyError, lxml errors for damaged packages
-        raise ParseError(f"{_short(name)}: damaged or unreadable DOCX ({exc.__class__.__name__})") from exc
+        raise ParseError(f"{_short(name)}：DOCX 已损坏或无法读取（{exc.__class__.__name__}）") from exc
     lines: list[str] = []
     title = (document.core_properties.title or "").strip()
     for child in document.element.body.iterchildren():
@@ -407,7 +407,7 @@ def read_docx(body: bytes, name: str = "") -> ReadResult:
         lines = lines[1:]
     lines = clean_lines("\n".join(lines))
     if not lines:
-        raise ParseError(f"{_short(name)}: the document has no text")
+        raise ParseError(f"{_short(name)}：文档中没有文字")
     return _result(lines, name, "docx", title=title)
 
 
@@ -437,7 +437,7 @@ def read_bytes(body: bytes, name: str, fmt: str | None = None) -> ReadResult:
     reader = {"text": read_text, "markdown": read_markdown, "html": read_html,
               "pdf": read_pdf, "docx": read_docx}.get(fmt)
     if reader is None:
-        raise ParseError(f"{_short(name)}: unknown format {fmt!r}")
+        raise ParseError(f"{_short(name)}：无法识别的格式 {fmt!r}")
     return reader(body, name)
 
 
