@@ -65,6 +65,7 @@ def write_clauses(writer, documents: list, latest: set[str], progress=None) -> i
     headings: dict[tuple[str, str], str] = {}
     count = 0
     total, done, current = len(documents), 0, None
+    progress = progress if documents else None  # no texts: no clauses phase
     _emit(progress, "phase", phase="clauses", total=total)
     for clause in iter_clause_docs(documents):
         if clause["doc_id"] != current:

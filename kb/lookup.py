@@ -14,7 +14,7 @@ from collections import defaultdict
 from typing import Iterable, Protocol
 
 from kb import numbers
-from kb.errors import BadInput, KbError, NotFound
+from kb.errors import BadInput, KbError, NotFound, NumberError
 from kb.records import Record
 
 _STATUS_RANK = {"current": 0, "upcoming": 1, "unknown": 2, "replaced": 3, "withdrawn": 4}
@@ -175,5 +175,9 @@ def lookup_numbers(index: NumberIndex, texts: list[str], today: dt.date | None =
         try:
             answers.append(answer(index, text, today))
         except KbError as exc:
-            answers.append({"query": text, "error": str(exc)})
+            quote = isinstance(exc, NumberError) and not keep_going  # words of the command line
+            answers.append({"query": text, "error": str(exc) + (QUOTE_HINT if quote else "")})
     return answers
+
+
+QUOTE_HINT = "；若这些词是同一个标准号，请整体加引号，如 kb get \"GB/T 1.1-2020\""

@@ -215,8 +215,8 @@ def test_parser_crash_is_quarantined(run, mirror, tmp_path):
         raise KeyError("td")
 
     report = run("openstd", "GB/T 1.1", parsers={**PARSERS, "openstd.detail": synthetic_broken_parser})
-    assert report.quarantined == [(D2000, "Key错误：'td'"), (D2009, "Key错误：'td'"),
-                                  (D2020, "Key错误：'td'")]
+    assert report.quarantined == [(D2000, "KeyError: 'td'"), (D2009, "KeyError: 'td'"),
+                                  (D2020, "KeyError: 'td'")]
     assert report.new == GB_T_1_1
 
 
@@ -475,7 +475,7 @@ def test_cli_crawl_failure_exits_1_with_the_reasons(mirror, tmp_path, monkeypatc
         "抓取 openstd：4 个页面（缓存 0，此前已完成 0），新增 3，更新 0，未变 0",
         f"  失败 {D2009}：HTTP 404",
         "用 --resume 继续：已完成的页面不再抓取，失败的页面重试。",
-        "运行 `kb index update` 使索引包含这些记录。"]
+        "还没有索引：运行 `kb build` 建立索引（包含这些记录），或直接检索，首次使用时会自动建立。"]
     result = kb_crawl(tmp_path, monkeypatch, "ttbz", "--query", "T/ZS 0467—2023",
                       "--base-url", mirror.base_url)
     assert result.exit_code == 0  # a refusal is reported, not a failure

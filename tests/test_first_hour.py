@@ -262,3 +262,10 @@ def test_the_test_command_installs_the_browser_driver_and_a_cjk_font():
     assert "PACKAGES=(chromium chromium-driver fonts-noto-cjk)" in script
     assert "\tscripts/ensure-test-packages\n" in (ROOT / "Makefile").read_text(encoding="utf-8")
     assert (ROOT / ".ci" / "run").read_text(encoding="utf-8").rstrip().endswith("make test")
+
+
+def test_a_word_that_is_no_number_says_to_quote(dirs):
+    result = kb(dirs, "get", "GB", "T", "1.1", "2020")
+    assert result.exit_code == 1
+    assert result.stderr.splitlines()[-1] == ("错误：2020：不是标准号：'2020'（标准号以 GB/T、DB11/T、T/CAS 等代号开头）；"
+                                              "若这些词是同一个标准号，请整体加引号，如 kb get \"GB/T 1.1-2020\"")

@@ -350,7 +350,8 @@ def test_json_emits_one_event_per_line_and_a_final_summary(index, corpus):
     assert [e["event"] for e in events] == ["start", "progress", "commit", "done"]
     assert events[0] == {"t": events[0]["t"], "event": "start", "action": "rebuild", "total": SIZE,
                          "generation": events[-1]["generation"]}
-    assert events[1] == {"t": events[1]["t"], "event": "progress", "done": SIZE, "total": SIZE}
+    assert events[1] == {"t": events[1]["t"], "event": "progress", "phase": "records", "done": SIZE, "total": SIZE,
+                         "eta": 0.0}
     assert [e["t"] for e in events] == sorted(e["t"] for e in events)
     summary = events[-1]
     assert {k: v for k, v in summary.items() if k not in ("t", "seconds", "generation")} == {
