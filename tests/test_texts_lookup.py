@@ -205,7 +205,7 @@ def test_legal_definitions_from_the_latest_version(docs):
     standard = terms(docs, "标准")
     assert standard[0]["path"] == "第二条" and standard[0]["doc"]["id"] == "law:标准化法@2017-11-04"
     assert [(e["term"], e["path"]) for e in terms(docs, "认证")] == [("认证", "第二条"), ("计量认证", "第五十六条第四项")]
-    with pytest.raises(NotFound, match="no term matching '量子' in 10 texts"):
+    with pytest.raises(NotFound, match="10 篇文本中没有与 '量子' 对应的术语"):
         terms(docs, "量子")
 
 

@@ -355,8 +355,8 @@ def terms(documents: Documents, word: str = "") -> list[dict]:
             if not key or key in name_key(entry["term"]) or (word and word.lower() in entry["english"].lower()):
                 found.append(entry)
     if not found:
-        raise NotFound(f"no term matching {word!r} in {len(_as_list(documents))} texts" if word
-                       else "no terms defined in the stored texts")
+        raise NotFound(f"{len(_as_list(documents))} 篇文本中没有与 {word!r} 对应的术语" if word
+                       else "已收录的文本中没有术语定义")
     return sorted(found, key=lambda e: name_key(e["term"]) != key)
 
 
