@@ -17,7 +17,7 @@ build: $(BIN)/kb
 	$(BIN)/kb build
 
 test: $(BIN)/kb
-	scripts/ensure-chromium
+	scripts/ensure-test-packages
 	$(BIN)/python -m pytest -n 2 --dist loadfile
 
 bench: $(BIN)/kb

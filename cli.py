@@ -1,7 +1,7 @@
 """kb — search and look up Chinese standards, metrology regulations, policies and laws.
 
 Thin: each command parses its options, calls one library function and hands the
-result to kb.render. Errors (kb.errors.KbError) become one "Error: …" line and
+result to kb.render. Errors (kb.errors.KbError) become one "错误：…" line and
 the exit code of their class; see README "Exit codes".
 """
 from __future__ import annotations
@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
+from typer._click import exceptions as usage_errors
 from typer.core import TyperGroup
 
 from kb import paths, render
@@ -19,22 +20,29 @@ from kb.errors import BadInput, KbError
 
 
 class KbGroup(TyperGroup):
-    """Turns every KbError into one line on stderr and its exit code; no tracebacks."""
+    """Turns every failure into one line on stderr (错误：…, often 提示：… after it) and its exit
+    code, and under --json also into a final `error` event on stdout; no tracebacks."""
+
+    def parse_args(self, ctx, args):
+        ctx.meta["json"] = "--json" in args
+        return super().parse_args(ctx, args)
 
     def invoke(self, ctx):
+        render.start_command()
         try:
             _text_arguments([*getattr(ctx, "_protected_args", []), *ctx.args])
             return super().invoke(ctx)
         except KbError as exc:
-            render.err().print(f"[red]Error:[/] {render.escape(str(exc))}")
-            if exc.hint:
-                render.err().print(f"[dim]Hint: {render.escape(exc.hint)}[/]")
-            raise typer.Exit(exc.exit_code) from None
-        except (typer.Exit, typer.Abort, typer.TyperException, BrokenPipeError):
+            _fail(ctx, str(exc), exc.hint, exc.exit_code)
+        except (typer.Exit, typer.Abort, BrokenPipeError, usage_errors.NoArgsIsHelpError):
+            raise
+        except usage_errors.UsageError as exc:
+            command = " ".join(["kb", *exc.ctx.command_path.split()[1:]]) if exc.ctx else "kb"
+            _fail(ctx, render.usage_message(exc), f"运行 `{command} --help` 查看用法", 2)
+        except typer.TyperException:
             raise
         except KeyboardInterrupt:
-            render.err().print("Error: interrupted")
-            raise typer.Exit(130) from None
+            _fail(ctx, "已中断（Ctrl-C）", "", 130)
         except Exception as exc:  # a bug: one line, unless KB_DEBUG asks for the traceback
             if os.environ.get("KB_DEBUG"):
                 raise
@@ -42,12 +50,15 @@ class KbGroup(TyperGroup):
 
             damaged = damage(exc)  # a damaged index surfaces inside Whoosh: exit 4, rebuild
             if damaged is not None:
-                render.err().print(f"[red]Error:[/] {render.escape(str(damaged))}")
-                render.err().print(f"[dim]Hint: {render.escape(damaged.hint)}[/]")
-                raise typer.Exit(damaged.exit_code) from None
-            render.err().print(f"[red]Error:[/] internal error: {render.escape(f'{type(exc).__name__}: {exc}')}"
-                               " (set KB_DEBUG=1 for the traceback)")
-            raise typer.Exit(1) from None
+                _fail(ctx, str(damaged), damaged.hint, damaged.exit_code)
+            _fail(ctx, f"内部错误：{type(exc).__name__}: {exc}", "设置 KB_DEBUG=1 可显示调用栈", 1)
+
+
+def _fail(ctx, message: str, hint: str, exit_code: int):
+    render.error(message, hint)
+    if ctx.meta.get("json"):
+        render.error_event(message, exit_code)
+    raise typer.Exit(exit_code) from None
 
 
 def _text_arguments(args: list[str]) -> None:
@@ -68,9 +79,12 @@ def _finite_wait(value: float) -> float:
 
 app = typer.Typer(cls=KbGroup, no_args_is_help=True, add_completion=False, rich_markup_mode=None,
                   help=__doc__.split("\n\n")[0])
-index_app = typer.Typer(no_args_is_help=True, help="Build, update and check the search index.")
+index_app = typer.Typer(no_args_is_help=True, help="Build, update and check the search index.\n\n"
+                        "Example: kb index update --json --wait 600; kb index verify")
 app.add_typer(index_app, name="index")
-watch_app = typer.Typer(no_args_is_help=True, help="Follow numbers, series, CCS categories or title words; `kb changes --watched` reports their changes.")
+watch_app = typer.Typer(no_args_is_help=True, help="Follow numbers, series, CCS categories or title words; "
+                        "`kb changes --watched` reports their changes.\n\n"
+                        "Example: kb watch add \"GB/T 1.1\" K13; kb changes --watched")
 app.add_typer(watch_app, name="watch")
 
 # -- shared options (declared once) -----------------------------------------------
@@ -81,14 +95,20 @@ WaitOpt = Annotated[float, typer.Option("--wait", callback=_finite_wait,
                                          help="Seconds to wait for another writer's lock (exit 3 after).")]
 ProcsOpt = Annotated[int, typer.Option("--procs", min=1, max=16, help="Indexing processes: 2 is faster only with an idle second core (BENCHMARKS.md).")]
 LevelOpt = Annotated[Optional[str], typer.Option("--level", help="national, industry, local, group, enterprise or metrology (or 国家标准 …).")]
-StatusOpt = Annotated[Optional[str], typer.Option("--status", help="current, upcoming, withdrawn, replaced (or 现行, 即将实施, 废止, 被代替).")]
+StatusOpt = Annotated[Optional[str], typer.Option("--status", help="current, upcoming, withdrawn, replaced or unknown (or 现行, 即将实施, 废止, 被代替, 未知).")]
+WordsArg = typer.Argument(help='Words (no quotes needed), a "quoted phrase" or a standard number.')
 RegionOpt = Annotated[Optional[str], typer.Option("--region", help="Region code or name: 11, 北京.")]
 
 
 class Context:
     def __init__(self, index: Optional[Path], corpus: Optional[Path]):
-        self.index_dir = paths.index_dir(index)
+        self.index_dir = paths.usable_dir(paths.index_dir(index), "--index")
         self.corpus_dir = paths.corpus_dir(corpus)
+
+    def index_ready(self) -> bool:
+        from index.store import current_name
+
+        return current_name(self.index_dir) is not None
 
     def open_index(self, as_json: bool = False):
         from index.api import open_index
@@ -127,7 +147,7 @@ def build(ctx: typer.Context, as_json: JsonOpt = False, wait: WaitOpt = 0.0, pro
 @app.command()
 def search(
     ctx: typer.Context,
-    query: Annotated[str, typer.Argument(help='Words, a "quoted phrase" or a standard number.')],
+    query: Annotated[list[str], WordsArg],
     level: LevelOpt = None, status: StatusOpt = None, region: RegionOpt = None,
     year: Annotated[Optional[int], typer.Option("--year", help="Year of the number (2026).")] = None,
     limit: Annotated[int, typer.Option("--limit", min=1, max=1000, help="Number of hits.")] = 10,
@@ -136,32 +156,33 @@ def search(
 ):
     """Full-text search over standards (or, with --clauses, over clauses), with highlighted snippets and facets.
 
-    Example: kb search 水稻 --level local; kb search 计量器具 --clauses
+    Example: kb search 水稻 --level local; kb search 计量器具 强制检定 --clauses
     """
+    text = " ".join(query)
     kb = ctx.obj.open_index()
     if clauses:
-        result = kb.search_clauses(query, limit=limit).to_dict()
+        result = kb.search_clauses(text, limit=limit).to_dict()
         return render.print_json(result) if as_json else render.render_clause_search(result)
-    result = kb.search(query, limit=limit, year=year, **_filters(level, status, region)).to_dict()
+    result = kb.search(text, limit=limit, year=year, **_filters(level, status, region)).to_dict()
     render.print_json(result) if as_json else render.render_search(result)
 
 
 @app.command()
 def get(
     ctx: typer.Context,
-    number: Annotated[Optional[list[str]], typer.Argument(help="Standard numbers in any spelling; a yearless one shows every edition, a series (GB/T 5606) every part.")] = None,
+    number: Annotated[Optional[list[str]], typer.Argument(help="Standard numbers in any spelling, quotes optional (kb get DB23/T 2419-2026); a yearless one shows every edition, a series (YS/T 575) every part.")] = None,
     from_file: Annotated[Optional[Path], typer.Option("--from", help="A list of numbers: one a line, or a CSV/XLSX column.")] = None,
     column: Annotated[Optional[str], typer.Option("--column", help="The CSV/XLSX column with the numbers (default: 标准号 or a known synonym).")] = None,
     as_json: JsonOpt = False, as_csv: CsvOpt = False,
 ):
     """Look up standards by number: status, dates, replaces and replaced-by (JSON: one object, or a list for several or --from).
 
-    Example: kb get "DB23/T 2419—2026" db23t2419-2019; kb get --from 清单.xlsx --column 标准号 --csv
+    Example: kb get DB23/T 2419—2026 db23t2419-2019; kb get --from 清单.xlsx --column 标准号 --csv
     """
     from crawlers.number_lists import read_number_list
-    from kb.lookup import lookup_numbers
+    from kb.lookup import join_number_words, lookup_numbers
 
-    texts = list(number or []) + (read_number_list(from_file, column) if from_file else [])
+    texts = join_number_words(number or []) + (read_number_list(from_file, column) if from_file else [])
     answers = lookup_numbers(ctx.obj.open_index(), texts, keep_going=from_file is not None)
     if as_json:
         render.print_json(answers[0] if len(answers) == 1 and from_file is None else answers)
@@ -225,7 +246,7 @@ def changes(
     if as_json or as_csv:
         render.print_json(log.changes) if as_json else render.print_csv(log.changes, render.CHANGE_COLUMNS)
         for error in log.errors:
-            render.warn(f"skipped {error}")
+            render.warn(f"已跳过 {error}")
     else:
         render.render_changes(log.to_dict())
 
@@ -266,8 +287,8 @@ def import_(
     elif files:
         report = import_files(files, ctx.obj.corpus_dir, sheet=sheet, record_changes=record_changes)
     else:
-        raise BadInput("give files to import, or --saved-pages DIR")
-    render.print_json(report.summary()) if as_json else render.render_import(report.summary())
+        raise BadInput("请给出要导入的文件，或 --saved-pages DIR")
+    render.print_json(report.summary()) if as_json else render.render_import(report.summary(), ctx.obj.index_ready())
     if report.errors:
         raise typer.Exit(1)
 
@@ -294,7 +315,7 @@ def parse_(
     for link in result.links:
         render.out().print(f"[dim]链接 {render.escape(link)}[/]", soft_wrap=True)
     if result.refused:
-        render.warn(f"the site refused the request: {result.refused}")
+        render.warn(f"网站拒绝了请求：{result.refused}")
 
 
 @app.command("crawl")
@@ -320,7 +341,7 @@ def crawl_(
         report = crawl(source, query, since=since, max_pages=max_pages, resume=resume, base_url=base_url,
                        corpus_dir=ctx.obj.corpus_dir, progress=progress, record_changes=record_changes)
     if not as_json:  # with --json the "done" line is the summary
-        render.render_crawl(report.summary())
+        render.render_crawl(report.summary(), ctx.obj.index_ready())
     if report.failed:
         raise typer.Exit(1)
 
@@ -360,22 +381,21 @@ def sync_(
 
 # -- texts and clauses -------------------------------------------------------------------
 
-DocArg = Annotated[str, typer.Argument(help="A text: its title, an alias (标准化法), a standard number or an id.")]
+DocArg = Annotated[list[str], typer.Argument(metavar="DOC...", help="A text: its title, an alias (标准化法), a standard number (quotes optional) or an id.")]
 
 
 @app.command()
-def clause(ctx: typer.Context, doc: DocArg,
-           path: Annotated[Optional[str], typer.Argument(help="第十条, 10, 第10条, 八(一), 专栏6, 5.2 … (omit it to give a whole citation as DOC).")] = None,
+def clause(ctx: typer.Context,
+           doc: Annotated[list[str], typer.Argument(metavar="DOC [PATH]", help="A text (title, alias such as 标准化法, standard number or id), then the clause: 第十条, 10, 第10条, 八(一), 专栏6, 5.2 … (or one whole citation: 标准化法第十条).")],
            as_json: JsonOpt = False):
     """Show one clause of a law, policy or standard, with its sub-clauses.
 
-    Example: kb clause 标准化法 第十条; kb clause 质量强国首善之区建设意见 "八(一)"; kb clause "GB/T 1.1-2020" 5.2
+    Example: kb clause 标准化法 第十条; kb clause 质量强国首善之区建设意见 "八(一)"; kb clause 计量法实施细则 第二十一条
     """
-    from kb.texts.lookup import lookup_citation, lookup_clause
+    from kb.texts.lookup import lookup_words
     from kb.texts.model import load_texts
 
-    documents = load_texts(ctx.obj.corpus_dir)
-    result = lookup_clause(documents, doc, path) if path else lookup_citation(documents, doc)
+    result = lookup_words(load_texts(ctx.obj.corpus_dir), doc)
     render.print_json(result) if as_json else render.render_clause(result)
 
 
@@ -390,12 +410,12 @@ def outline(ctx: typer.Context, doc: DocArg,
     from kb.texts.lookup import document_outline
     from kb.texts.model import load_texts
 
-    result = document_outline(load_texts(ctx.obj.corpus_dir), doc, depth)
+    result = document_outline(load_texts(ctx.obj.corpus_dir), " ".join(doc), depth)
     render.print_json(result) if as_json else render.render_outline(result)
 
 
 @app.command()
-def term(ctx: typer.Context, word: Annotated[str, typer.Argument(help="A term, e.g. 计量器具.")],
+def term(ctx: typer.Context, word: Annotated[list[str], typer.Argument(metavar="WORD...", help="A term, e.g. 计量器具 (several words are one term).")],
          as_json: JsonOpt = False):
     """Terms and definitions from the texts (术语和定义, 本法所称…是指…), with their source clause.
 
@@ -404,7 +424,7 @@ def term(ctx: typer.Context, word: Annotated[str, typer.Argument(help="A term, e
     from kb.texts.lookup import terms
     from kb.texts.model import load_texts
 
-    entries = terms(load_texts(ctx.obj.corpus_dir), word)
+    entries = terms(load_texts(ctx.obj.corpus_dir), " ".join(word))
     render.print_json(entries) if as_json else render.render_terms(entries)
 
 
@@ -422,7 +442,7 @@ def ingest(ctx: typer.Context,
 
     report = ingest_texts(paths_, kind=kind, title=title, corpus=ctx.obj.corpus_dir,
                           progress=render.Progress(as_json, "收录文本"))
-    render.print_json_line(report.summary()) if as_json else render.render_ingest(report.summary())
+    render.print_json_line(report.summary()) if as_json else render.render_ingest(report.summary(), ctx.obj.index_ready())
     if report.errors:
         raise typer.Exit(1)
 
@@ -436,7 +456,7 @@ HtmlOpt = Annotated[Optional[Path], typer.Option("--html", dir_okay=False, help=
 @app.command()
 def cover(
     ctx: typer.Context,
-    query: Annotated[str, typer.Argument(help="A CCS/ICS code (K13, 29.060.20), a category name (水泥) or a product term (水稻).")],
+    query: Annotated[list[str], typer.Argument(metavar="QUERY...", help="A CCS/ICS code (K13, 29.060.20), a category name (水泥) or a product term (水稻); several words are one query.")],
     region: Annotated[Optional[str], typer.Option("--region", help="Code or name (11, 北京): list only this region's local standards (national, industry, group ones apply everywhere).")] = None,
     include_withdrawn: Annotated[bool, typer.Option("--include-withdrawn", help="Also list replaced and withdrawn standards (and earlier editions), with their replacements.")] = False,
     as_json: JsonOpt = False, as_csv: CsvOpt = False,
@@ -447,7 +467,7 @@ def cover(
     """
     from kb.coverage import cover as find_cover
 
-    result = find_cover(ctx.obj.open_index(), query, region=_filters(None, None, region)["region"],
+    result = find_cover(ctx.obj.open_index(), " ".join(query), region=_filters(None, None, region)["region"],
                         include_withdrawn=include_withdrawn)
     if as_json or as_csv:
         render.print_json(result) if as_json else render.print_csv(result["standards"], render.COVER_COLUMNS)
@@ -577,10 +597,10 @@ def _finish_build(report, as_json: bool) -> None:
     if not as_json:
         render.render_build(report.summary())
     for error in report.corpus_errors:
-        render.warn(f"skipped {error}")
+        render.warn(f"已跳过 {error}")
     if report.corpus_errors:
-        raise KbError(f"{len(report.corpus_errors)} corpus line(s) could not be read; "
-                      f"the other {report.records} records were indexed")
+        raise KbError(f"语料中有 {len(report.corpus_errors)} 行无法读取；"
+                      f"其余 {report.records} 条记录已建入索引")
 
 
 # -- watch list ----------------------------------------------------------------------------

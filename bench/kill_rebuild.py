@@ -98,7 +98,7 @@ def _child(action: str, corpus: Path, index_dir: Path, marks_fd: int, die_at: st
     def progress(event: dict) -> None:
         if event["event"] == "start":
             mark("add", generation=event["generation"])
-        elif event["event"] in ("commit", "done"):
+        elif event["event"] == "done" or (event["event"] == "commit" and event.get("phase") == "records"):
             mark(event["event"])
 
     mark("load")

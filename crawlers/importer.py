@@ -40,13 +40,13 @@ def expand(paths: list[Path]) -> list[Path]:
             files += sorted(p for p in path.rglob("*") if p.suffix.lower() in SUFFIXES)
         elif is_file(path):
             if path.suffix.lower() not in SUFFIXES:
-                raise BadInput(f"{path}: cannot import {path.suffix or 'this'} files; "
-                               f"give announcement JSON, CSV or XLSX")
+                raise BadInput(f"{path}：不能导入{path.suffix or '这种'}文件；"
+                               f"请给出公告 JSON、CSV 或 XLSX")
             files.append(path)
         elif os.path.lexists(path):
             raise BadInput(f"{path}: not a regular file (a device, FIFO or socket cannot be imported)")
         else:
-            raise BadInput(f"{path}: no such file or directory")
+            raise BadInput(f"{path}：文件或目录不存在")
     return files
 
 
@@ -59,7 +59,7 @@ def read_file(path: Path, sheet: str | None = None) -> tuple[list[Record], list[
     try:
         body = path.read_bytes()
     except OSError as exc:
-        raise ParseError(f"cannot read {path}: {exc.strerror}") from None
+        raise ParseError(f"无法读取 {path}：{exc.strerror}") from None
     result = PARSERS["announcement.json"](body, path.resolve().as_uri())
     return result.records, []
 
@@ -115,10 +115,10 @@ def merge_into_corpus(incoming: list[Record], corpus_dir: Path, via: str, record
     with corpus_write(corpus_dir):  # read, merge, write and log under one lock
         loaded = load_records(corpus_file)
         if loaded.errors:
-            raise CorpusError(f"{loaded.errors[0]} — fix the corpus before importing; nothing was written",
-                              hint=f"{len(loaded.errors)} bad line(s) in {corpus_file}")
+            raise CorpusError(f"{loaded.errors[0]}——请先修正语料再导入；什么也没有写入",
+                              hint=f"{corpus_file} 中有 {len(loaded.errors)} 行无法读取")
         result = merge(loaded.records, incoming)
-        report.errors += [f"replacement cycle: {' → '.join(cycle)}" for cycle in replacement_cycles(result.records)]
+        report.errors += [f"替换关系成环：{' → '.join(cycle)}" for cycle in replacement_cycles(result.records)]
         write_records(corpus_file, result.records.values())
         report.new, report.updated, report.unchanged = result.new, result.updated, result.unchanged
         if record_changes is not None:

@@ -27,7 +27,7 @@ def _column_index(header: list, column: str | None, path: Path) -> int | None:
     if column is not None:
         if column.strip() not in names:
             shown = ", ".join(n for n in names if n) or "none"
-            raise BadInput(f"{path} has no column {column!r}; its columns are {shown}")
+            raise BadInput(f"{path} 中没有列 {column!r}；现有的列：{shown}")
         return names.index(column.strip())
     mapped = [i for i, name in header_map(names).items() if name == "number"]
     if mapped:
@@ -40,20 +40,20 @@ def _column_index(header: list, column: str | None, path: Path) -> int | None:
 
 def _decode(data: bytes, path: Path) -> str:
     if b"\x00" in data[:4096]:
-        raise ParseError(f"{path} is not a text file (one standard number a line), CSV or XLSX")
+        raise ParseError(f"{path} 不是文本文件（每行一个标准号）、CSV 或 XLSX")
     for encoding in ("utf-8-sig", "gb18030"):
         try:
             return data.decode(encoding)
         except UnicodeDecodeError:
             continue
-    raise ParseError(f"{path} is neither UTF-8 nor GB18030 text")
+    raise ParseError(f"{path} 既不是 UTF-8 也不是 GB18030 编码的文本")
 
 
 def _text_list(path: Path) -> list[str]:
     try:
         data = path.read_bytes()
     except OSError as exc:
-        raise ParseError(f"cannot read {path}: {exc.strerror}") from None
+        raise ParseError(f"无法读取 {path}：{exc.strerror}") from None
     listed = [line.strip() for line in _decode(data, path).splitlines()]
     return [line for line in listed if line and not line.startswith("#")]
 
@@ -61,7 +61,7 @@ def _text_list(path: Path) -> list[str]:
 def _table_column(path: Path, column: str | None, sheet: str | None) -> list[str]:
     rows = read_rows(path, sheet)
     if not rows:
-        raise BadInput(f"{path} is empty")
+        raise BadInput(f"{path} 是空文件")
     index = _column_index(rows[0], column, path)
     body = rows if index is None else rows[1:]
     index = index or 0
@@ -71,13 +71,13 @@ def _table_column(path: Path, column: str | None, sheet: str | None) -> list[str
 def read_number_list(path: Path, column: str | None = None, sheet: str | None = None) -> list[str]:
     """The numbers listed in `path`, in order, blanks (and # comments in text lists) skipped."""
     if not path.exists() or path.is_dir():
-        raise BadInput(f"{path}: no such file")
+        raise BadInput(f"{path}：文件不存在")
     if path.suffix.lower() in TABLE_SUFFIXES:
         found = _table_column(path, column, sheet)
     elif column is not None:
-        raise BadInput(f"--column needs a CSV or XLSX file, not {path.name}")
+        raise BadInput(f"--column 只用于 CSV 或 XLSX 文件，不能用于 {path.name}")
     else:
         found = _text_list(path)
     if not found:
-        raise BadInput(f"{path} lists no standard numbers")
+        raise BadInput(f"{path} 中没有标准号")
     return found

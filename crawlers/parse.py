@@ -33,18 +33,18 @@ def parse_file(source: str | None, path: Path, url: str | None = None) -> ParseR
     """
     path = Path(path)
     if source is not None and source not in PARSERS:
-        raise BadInput(f"unknown source {source!r}: use one of {', '.join(sorted(PARSERS))}")
+        raise BadInput(f"无法识别的来源 {source!r}：可用 {', '.join(sorted(PARSERS))}")
     try:
         body = path.read_bytes()
     except FileNotFoundError:
-        raise NotFound(f"no such file: {path}") from None
+        raise NotFound(f"文件不存在：{path}") from None
     except OSError as exc:
-        raise BadInput(f"cannot read {path}: {exc.strerror or exc}") from None
+        raise BadInput(f"无法读取 {path}：{exc.strerror or exc}") from None
     if url is None:
         url = recorded_url(path)
     if source is None:
         try:
             source = detect_source(url, body)
         except ParseError as exc:
-            raise ParseError(f"{path.name}: {exc}; name its parser instead of auto") from None
+            raise ParseError(f"{path.name}：{exc}；请指明解析器，不要用 auto") from None
     return PARSERS[source](body, url)

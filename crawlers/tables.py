@@ -62,7 +62,7 @@ def _date(value) -> str:
     text = str(value).strip()
     m = re.fullmatch(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?", text)
     if not m:
-        raise ValueError(f"date {text!r} is not a date such as 2026-08-01 or 2026年8月1日")
+        raise ValueError(f"{text!r} 不是日期（如 2026-08-01 或 2026年8月1日）")
     return dt.date(int(m[1]), int(m[2]), int(m[3])).isoformat()
 
 
@@ -84,7 +84,7 @@ def row_record(values: dict[str, object], source: Source, warnings: list[str] | 
     warnings = [] if warnings is None else warnings
     numbers_ = numbers.parse_list(str(values.get("number") or ""))
     if not numbers_:
-        raise NumberError("no standard number")
+        raise NumberError("没有标准号")
     fields: dict = {"sources": [source], "other_numbers": [n.canonical for n in numbers_[1:]]}
     for name, value in values.items():
         if name == "number" or value in (None, ""):

@@ -112,8 +112,8 @@ def record_document(record: Record, today: dt.date, content_hash: str | None = N
 def load_corpus(corpus_dir: Path):
     path = corpus_dir / STANDARDS_FILE
     if not path.is_file():  # a wrong --corpus must not replace the index with an empty one
-        raise CorpusError(f"no corpus at {corpus_dir} ({STANDARDS_FILE} is missing); the index was not changed",
-                          hint="pass --corpus DIR or set KB_CORPUS")
+        raise CorpusError(f"{corpus_dir} 不是语料目录（缺少 {STANDARDS_FILE}）；索引未改动",
+                          hint="用 --corpus 目录 或环境变量 KB_CORPUS 指定语料")
     loaded = load_records(path)
     return loaded.records, loaded.errors
 
@@ -133,10 +133,10 @@ def _reported(index_dir: Path, progress: Progress | None):
         raise
     except OSError as exc:  # a full disk (ENOSPC), a read-only or vanished directory
         serving = store.current_name(index_dir)
-        error = KbError(f"cannot write the index in {index_dir}: {exc.strerror or exc}"
+        error = KbError(f"无法写入 {index_dir} 中的索引：{exc.strerror or exc}"
                         + (f" ({exc.filename})" if exc.filename else "")
-                        + (f"; generation {serving} still serves" if serving else "; there is no index yet"),
-                        hint="free disk space or fix the directory, then run the command again")
+                        + (f"；仍在使用索引版本 {serving}" if serving else "；目前还没有索引"),
+                        hint="释放磁盘空间或修正目录后重新运行该命令")
         _emit(progress, "error", message=str(error), exit_code=error.exit_code)
         raise error from None
 
@@ -168,14 +168,14 @@ def rebuild(corpus_dir: Path, index_dir: Path, progress: Progress | None = None,
                     record = records.pop(rid)
                     writer.add_document(**record_document(record, today, hashes[rid]))
                     if i % 500 == 0 or i == total:
-                        _emit(progress, "progress", done=i, total=total)
-                _emit(progress, "commit")
+                        _emit(progress, "progress", phase="records", done=i, total=total)
+                _emit(progress, "commit", phase="records")
                 writer.commit()
             if settings.optimize and settings.multisegment:
                 ix.optimize()  # merge the workers' segments into one
             texts, text_errors = read_texts(corpus_dir)
             report.corpus_errors += text_errors
-            report.clauses = create_clause_index(gen, texts, settings.kwargs())
+            report.clauses = create_clause_index(gen, texts, settings.kwargs(), progress)
             store.write_meta(gen, _meta(hashes, today, text_hashes(texts), report.clauses))
             store.switch_to(index_dir, gen)
         report.generation = gen.name
@@ -223,10 +223,10 @@ def _open_for_update(index_dir: Path) -> tuple[store.Generation, dict[str, str]]
         if not isinstance(hashes, dict):
             raise ValueError(f"{store.HASHES} is not an object")
     except Exception as exc:  # a damaged segment fails in many ways inside Whoosh
-        raise IndexMissing(f"index generation {current.name} is damaged ({type(exc).__name__}: {exc})") from None
+        raise IndexMissing(f"索引版本 {current.name} 已损坏（{type(exc).__name__}: {exc}）") from None
     if not count == current.meta.get("records") == len(hashes):
-        raise IndexMissing(f"index generation {current.name} holds {count} documents, its {store.META} "
-                           f"says {current.meta.get('records')}, with {len(hashes)} record hashes")
+        raise IndexMissing(f"索引版本 {current.name} 有 {count} 个文档，{store.META} 记为 "
+                           f"{current.meta.get('records')}，记录哈希 {len(hashes)} 个")
     return current, hashes
 
 
@@ -291,11 +291,11 @@ def _apply(index_dir: Path, current: store.Generation, records: dict[str, Record
             for i, rid in enumerate(changed, 1):
                 writer.update_document(**record_document(records[rid], today, hashes[rid]))
                 if i % 500 == 0 or i == len(changed):
-                    _emit(progress, "progress", done=i, total=len(changed))
-            _emit(progress, "commit")
+                    _emit(progress, "progress", phase="records", done=i, total=len(changed))
+            _emit(progress, "commit", phase="records")
             writer.commit(merge=False)
         if new_texts != old_texts:
-            clauses = update_clause_index(gen, texts, old_texts)
+            clauses = update_clause_index(gen, texts, old_texts, progress)
         store.write_meta(gen, _meta(hashes, today, new_texts, clauses))
         store.switch_to(index_dir, gen)
     return gen.name, clauses

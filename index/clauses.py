@@ -50,12 +50,28 @@ REPEATS_ARTICLE = ("paragraph", "item")  # a law's 款 and 项 repeat their arti
 LAW_CONTAINERS = ("part", "subpart", "chapter", "section")  # 编, 分编, 章, 节: headings only
 
 
-def write_clauses(writer, documents: list, latest: set[str]) -> int:
+PROGRESS_EVERY = 25  # texts between two "progress" events of the clauses phase
+
+
+def _emit(progress, event: str, **data) -> None:
+    if progress:
+        progress({"event": event, **data})
+
+
+def write_clauses(writer, documents: list, latest: set[str], progress=None) -> int:
     """Add the clauses of `documents`. A law's 款 and 项 are left out (their article holds
-    their text) and so are its 编/章/节, whose headings become each article's `context`."""
+    their text) and so are its 编/章/节, whose headings become each article's `context`.
+    `progress` gets a "phase" event, then "progress" events counting texts (and clauses)."""
     headings: dict[tuple[str, str], str] = {}
     count = 0
+    total, done, current = len(documents), 0, None
+    progress = progress if documents else None  # no texts: no clauses phase
+    _emit(progress, "phase", phase="clauses", total=total)
     for clause in iter_clause_docs(documents):
+        if clause["doc_id"] != current:
+            current, done = clause["doc_id"], done + 1
+            if done > 1 and (done - 1) % PROGRESS_EVERY == 0:
+                _emit(progress, "progress", phase="clauses", done=done - 1, total=total, clauses=count)
         key = (clause["doc_id"], clause["path"])
         parent_context = headings.get((clause["doc_id"], clause["parent"]), "")
         headings[key] = " ".join(h for h in (parent_context, clause["heading"]) if h)
@@ -67,19 +83,21 @@ def write_clauses(writer, documents: list, latest: set[str]) -> int:
         doc["latest"] = "1" if clause["doc_id"] in latest else "0"
         writer.add_document(**doc)
         count += 1
+    _emit(progress, "progress", phase="clauses", done=total, total=total, clauses=count)
+    _emit(progress, "commit", phase="clauses")
     return count
 
 
-def create_clause_index(gen_path: Path, documents: dict, writer_kwargs: dict) -> int:
+def create_clause_index(gen_path: Path, documents: dict, writer_kwargs: dict, progress=None) -> int:
     ix = whoosh_index.create_in(str(gen_path), clauses_schema(), indexname=CLAUSES)
     writer = ix.writer(**writer_kwargs)
-    count = write_clauses(writer, list(documents.values()), latest=_latest_ids(documents))
+    count = write_clauses(writer, list(documents.values()), latest=_latest_ids(documents), progress=progress)
     writer.commit()
     ix.close()
     return count
 
 
-def update_clause_index(gen_path: Path, documents: dict, old_hashes: dict[str, str]) -> int:
+def update_clause_index(gen_path: Path, documents: dict, old_hashes: dict[str, str], progress=None) -> int:
     """Re-index the texts whose state (text_hashes) changed; returns the clause count afterwards."""
     hashes = text_hashes(documents)
     changed = [doc_id for doc_id, h in hashes.items() if old_hashes.get(doc_id) != h]
@@ -88,7 +106,7 @@ def update_clause_index(gen_path: Path, documents: dict, old_hashes: dict[str, s
     writer = ix.writer()
     for doc_id in changed + gone:
         writer.delete_by_term("doc_id", doc_id)
-    write_clauses(writer, [documents[d] for d in changed], latest=_latest_ids(documents))
+    write_clauses(writer, [documents[d] for d in changed], latest=_latest_ids(documents), progress=progress)
     writer.commit(merge=False)
     with ix.searcher() as searcher:
         count = searcher.doc_count()

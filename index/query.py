@@ -30,12 +30,12 @@ def parse_query(text: str, numbers_as_text: bool = False) -> ParsedQuery:
     """Split a query into analyzed words and phrases; a whole-query number becomes a lookup
     unless `numbers_as_text` (clause search looks for the words of a number in the text)."""
     if text is None or not text.strip():
-        raise BadQuery("empty query: give a word, a phrase in quotes or a standard number")
+        raise BadQuery("查询为空：请给出词语、加引号的短语或标准号")
     if len(text) > MAX_QUERY_CHARS:
-        raise BadQuery(f"query is {len(text)} characters long; the limit is {MAX_QUERY_CHARS}")
+        raise BadQuery(f"查询长 {len(text)} 个字符，上限为 {MAX_QUERY_CHARS}")
     normalized = unicodedata.normalize("NFKC", text).translate(_QUOTES).strip()
     if normalized.count('"') % 2:
-        raise BadQuery(f"unbalanced quote in query {text!r}: close the phrase with a second \"")
+        raise BadQuery(f"查询 {text!r} 中的引号不成对：短语需要用第二个 \" 结束")
     parsed = ParsedQuery(text=text)
     if '"' not in normalized and not numbers_as_text:
         number = numbers.try_parse(normalized)
@@ -53,5 +53,5 @@ def parse_query(text: str, numbers_as_text: bool = False) -> ParsedQuery:
         else:
             parsed.terms.extend(w for w in words if w not in parsed.terms)
     if not parsed.terms and not parsed.phrases:
-        raise BadQuery(f"query {text!r} has no searchable words (only stop words or punctuation)")
+        raise BadQuery(f"查询 {text!r} 中没有可检索的词（只有停用词或标点）")
     return parsed

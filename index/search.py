@@ -21,6 +21,7 @@ from whoosh.query import And, NumericRange, Or, Phrase, Term
 from kb import numbers
 from kb.errors import BadQuery, IndexMissing, NotFound
 from kb.records import Record
+from kb.vocab import STATUS_LABELS
 from index import store
 from index.analysis import analyze, use_vocabulary
 from index.query import ParsedQuery, parse_query
@@ -51,10 +52,12 @@ class SearchResult:
     hits: list[Hit]
     facets: dict[str, dict[str, int]] = field(default_factory=dict)
     matched_as: str = "text"  # text / number / text-any (no hit had every word)
+    note: str = ""  # why nothing matched a status filter, in Chinese
 
     def to_dict(self) -> dict:
-        return {"query": self.query, "total": self.total, "matched_as": self.matched_as,
+        data = {"query": self.query, "total": self.total, "matched_as": self.matched_as,
                 "hits": [h.__dict__ for h in self.hits], "facets": self.facets}
+        return {**data, "note": self.note} if self.note else data
 
 
 class EmFormatter(Formatter):
@@ -117,6 +120,18 @@ def number_query(parsed: numbers.StandardNumber):
     return Term("series_key", parsed.series_key)
 
 
+def status_note(status: str, unfiltered: SearchResult) -> str:
+    """Why a status filter found nothing: the statuses the same search has without it."""
+    counts = unfiltered.facets.get("status") or {}
+    if not counts:
+        return ""
+    shown = "、".join(f"{STATUS_LABELS.get(k, k)} {n}" for k, n in counts.items())
+    note = f"没有状态为{STATUS_LABELS.get(status, status)}的结果；不限状态有 {unfiltered.total} 条（{shown}）"
+    if "unknown" in counts:
+        note += "。状态“未知”的记录来自未注明实施日期的公告：去掉 --status，或用 --status unknown"
+    return note
+
+
 class KnowledgeIndex:
     """An open generation; keep one per process and reuse its searcher."""
 
@@ -131,8 +146,8 @@ class KnowledgeIndex:
             self._records = whoosh_index.open_dir(str(generation.path), indexname=RECORDS)
             self._searcher = self._records.searcher()
         except Exception as exc:  # a missing or damaged segment fails in many ways inside Whoosh
-            raise IndexMissing(f"index generation {generation.name} cannot be opened "
-                               f"({type(exc).__name__}: {exc})") from None
+            raise IndexMissing(f"无法打开索引版本 {generation.name}"
+                               f"（{type(exc).__name__}: {exc}）") from None
         self._clauses = None
         self._filters: dict = {}
         self._facet_codes: dict[str, tuple[bytearray, list[str]]] = {}
@@ -159,8 +174,8 @@ class KnowledgeIndex:
             try:
                 self._clauses = ClauseSearcher(self.generation.path)
             except Exception as exc:
-                raise IndexMissing(f"the clause index of {self.generation.name} cannot be opened "
-                                   f"({type(exc).__name__}: {exc})") from None
+                raise IndexMissing(f"无法打开索引版本 {self.generation.name} 的条款索引"
+                                   f"（{type(exc).__name__}: {exc}）") from None
         return self._clauses
 
     def _follow_current(self) -> None:
@@ -190,6 +205,8 @@ class KnowledgeIndex:
         if result.total == 0 and len(parsed.terms) + len(parsed.phrases) > 1:
             result = self._run(text, text_query(parsed, RECORD_TEXT_FIELDS, require_all=False),
                                filt, limit, facets, "text-any")
+        if result.total == 0 and status:
+            result.note = status_note(status, self.search(text, level, None, region, year, kind, limit=1))
         return result
 
     def _run(self, text, query, filt, limit, facets, matched_as) -> SearchResult:
@@ -280,8 +297,8 @@ class KnowledgeIndex:
         parsed = numbers.parse(text)
         found = self.records_matching(number_query(parsed))
         if not found:
-            raise NotFound(f"{parsed.canonical} is not in the knowledge base",
-                           hint="check the number, or run `kb search` with words from its title")
+            raise NotFound(f"知识库中没有 {parsed.canonical}",
+                           hint="请核对标准号，或用标准名称中的词运行 `kb search`")
         return found
 
     def record(self, record_id: str) -> Record | None:

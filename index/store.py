@@ -123,7 +123,7 @@ def damaged_files(generation: Generation) -> list[str]:
 def check_files(generation: Generation) -> None:
     damaged = damaged_files(generation)
     if damaged:
-        raise IndexMissing(f"index generation {generation.name} is damaged: {', '.join(damaged[:5])}")
+        raise IndexMissing(f"索引版本 {generation.name} 已损坏（{'、'.join(damaged[:5])}）")
 
 
 def open_generation(index_dir: Path, check_version: bool = True) -> Generation:
@@ -131,23 +131,23 @@ def open_generation(index_dir: Path, check_version: bool = True) -> Generation:
     name = current_name(index_dir)
     if name is None:
         if (index_dir / POINTER).exists():
-            raise IndexMissing(f"the {POINTER} file of {index_dir} is damaged (it names no generation)")
-        raise IndexMissing(f"no index in {index_dir}")
+            raise IndexMissing(f"{index_dir} 的 {POINTER} 文件已损坏（未指向任何索引版本）")
+        raise IndexMissing(f"{index_dir} 中还没有索引")
     path = index_dir / name
     try:
         meta = json.loads((path / META).read_text(encoding="utf-8"))
     except (FileNotFoundError, NotADirectoryError):
-        raise IndexMissing(f"index generation {name} in {index_dir} is missing its {META}") from None
+        raise IndexMissing(f"{index_dir} 中的索引版本 {name} 缺少 {META}") from None
     except (json.JSONDecodeError, UnicodeDecodeError):
-        raise IndexMissing(f"index generation {name} in {index_dir} has a corrupt {META}") from None
+        raise IndexMissing(f"{index_dir} 中的索引版本 {name} 的 {META} 已损坏") from None
     if not isinstance(meta, dict):
-        raise IndexMissing(f"index generation {name} in {index_dir} has a corrupt {META}")
+        raise IndexMissing(f"{index_dir} 中的索引版本 {name} 的 {META} 已损坏")
     if check_version:
         built = {k: meta.get(k) for k in VERSION}
         if built != VERSION:
             raise VersionMismatch(
-                f"the index in {index_dir} was built with schema/analyzer {built['schema']}/{built['analyzer']}, "
-                f"this kb needs {VERSION['schema']}/{VERSION['analyzer']}")
+                f"{index_dir} 中的索引由 schema/analyzer {built['schema']}/{built['analyzer']} 建立，"
+                f"当前 kb 需要 {VERSION['schema']}/{VERSION['analyzer']}")
     return Generation(path, meta)
 
 
@@ -262,8 +262,8 @@ class WriterLock:
                 if time.monotonic() >= deadline:
                     holder = self._holder(fd)
                     os.close(fd)
-                    raise Locked(f"another kb process is writing the index in {self.path.parent}{holder}",
-                                 hint="wait for it, or pass --wait SECONDS") from None
+                    raise Locked(f"另一个 kb 进程正在写入 {self.path.parent} 中的索引{holder}",
+                                 hint="等它结束，或加 --wait 秒数") from None
                 time.sleep(0.05)
         self._fd = fd
         _held_locks[fd] = os.getpid()
@@ -275,7 +275,7 @@ class WriterLock:
     def _holder(fd: int) -> str:
         try:
             text = os.pread(fd, 100, 0).decode().split()
-            return f" (pid {text[0]}, since {text[1]})" if len(text) >= 2 else ""
+            return f"（pid {text[0]}，开始于 {text[1]}）" if len(text) >= 2 else ""
         except (OSError, UnicodeDecodeError):
             return ""
 
@@ -342,4 +342,4 @@ def damage(exc: BaseException) -> IndexMissing | None:
         return None
     kind = type(exc).__qualname__ if type(exc).__module__ == "builtins" else \
         f"{type(exc).__module__}.{type(exc).__qualname__}"
-    return IndexMissing(f"the index is damaged ({kind}: {str(exc)[:200]})")
+    return IndexMissing(f"索引已损坏（{kind}: {str(exc)[:200]}）")

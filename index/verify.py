@@ -24,11 +24,11 @@ def _clause_check(kb: KnowledgeIndex, corpus_dir: Path) -> dict:
     try:
         count = kb.clauses.count()
     except Exception as exc:
-        return _check("clauses", False, f"the clause index does not open: {type(exc).__name__}: {exc}")
+        return _check("clauses", False, f"条款索引无法打开：{type(exc).__name__}: {exc}")
     if expected != kb.meta.get("text_hashes", {}) or count != kb.meta.get("clauses"):
-        return _check("clauses", False, f"{count} clauses indexed from {len(kb.meta.get('text_hashes', {}))} texts; "
-                                        f"the corpus has {len(expected)} texts (run `kb index update`)")
-    return _check("clauses", True, f"{count} clauses of {len(expected)} texts")
+        return _check("clauses", False, f"索引中有来自 {len(kb.meta.get('text_hashes', {}))} 篇文本的 {count} 个条款；"
+                                        f"语料中有 {len(expected)} 篇文本（运行 `kb index update`）")
+    return _check("clauses", True, f"{len(expected)} 篇文本的 {count} 个条款")
 
 
 def _hashes_check(generation: store.Generation) -> tuple[bool, str]:
@@ -53,29 +53,29 @@ def verify(index_dir: Path, corpus_dir: Path, sample: int = SAMPLE, seed: int = 
         report["generation"] = generation.name
         kb = KnowledgeIndex(generation, index_dir)
     except KbError as exc:  # IndexMissing (4), VersionMismatch (5)
-        checks.append(_check("open", False, f"{exc}; {exc.hint}" if exc.hint else str(exc)))
+        checks.append(_check("open", False, f"{exc}；{exc.hint}" if exc.hint else str(exc)))
         report["exit_code"] = exc.exit_code
         return report
-    checks.append(_check("open", True, f"generation {generation.name} opened"))
+    checks.append(_check("open", True, f"索引版本 {generation.name} 已打开"))
     damaged = store.damaged_files(generation)
-    checks.append(_check("files", not damaged, f"damaged: {', '.join(damaged[:5])} (run `kb index rebuild`)"
-                         if damaged else f"{len(generation.meta.get('files') or {})} files as built"))
+    checks.append(_check("files", not damaged, f"已损坏：{'、'.join(damaged[:5])}（请运行 `kb index rebuild`）"
+                         if damaged else f"{len(generation.meta.get('files') or {})} 个文件与建立时一致"))
     hashes_ok, detail = _hashes_check(generation)
     checks.append(_check("hashes", hashes_ok, detail))
     try:
         stored = kb.all_records()
-        checks.append(_check("segments", True, f"{len(stored)} stored documents read"))
+        checks.append(_check("segments", True, f"已读取 {len(stored)} 个存储的文档"))
     except Exception as exc:
-        checks.append(_check("segments", False, f"reading stored documents failed: {type(exc).__name__}: {exc}"))
+        checks.append(_check("segments", False, f"读取存储的文档失败：{type(exc).__name__}: {exc}"))
         kb.close()
         return report
     records, errors = load_corpus(corpus_dir)
     indexed = {r.id for r in stored}
     missing = sorted(set(records) - indexed)
     extra = sorted(indexed - set(records))
-    detail = f"{len(indexed)} indexed, {len(records)} in corpus"
+    detail = f"索引 {len(indexed)} 条，语料 {len(records)} 条"
     if missing or extra:
-        detail += f"; missing {missing[:5]}, extra {extra[:5]} (run `kb index update`)"
+        detail += f"；缺少 {missing[:5]}，多出 {extra[:5]}（运行 `kb index update`）"
     checks.append(_check("counts", not missing and not extra, detail))
     rng = random.Random(seed)
     picks = rng.sample(sorted(indexed), min(sample, len(indexed)))
@@ -87,12 +87,12 @@ def verify(index_dir: Path, corpus_dir: Path, sample: int = SAMPLE, seed: int = 
                 failures.append(rid)
             title = next(r.title for r in stored if r.id == rid)
             if title and rid not in {h.id for h in kb.search(title, limit=50, facets=False).hits}:
-                failures.append(f"title of {rid}")
+                failures.append(f"{rid} 的标准名称")
         except Exception as exc:
             failures.append(f"{rid} ({type(exc).__name__})")
     checks.append(_check("sample", not failures,
-                         f"{len(picks)} numbers and titles looked up"
-                         + (f"; failed: {', '.join(failures[:5])}" if failures else "")))
+                         f"已查询 {len(picks)} 个标准号和标准名称"
+                         + (f"；失败：{'、'.join(failures[:5])}" if failures else "")))
     checks.append(_clause_check(kb, corpus_dir))
     kb.close()
     report["ok"] = all(c["ok"] for c in checks)

@@ -10,7 +10,8 @@ One entry per record that changed, with the kind of change:
 Each entry carries `date` (when it was recorded), `source` (the URL or file the new facts
 came from), `via` (the import or crawl that recorded it), the record's number, title, level,
 region and ccs (so watch lists can match it), `status`, `previous_status`, `replaces`,
-`replaced_by`, `effective_date` (issue, withdrawal or implementation date, where known) and
+`replaced_by`, `effective_date` (issue, withdrawal or implementation date, where known; which
+one in `effective_date_kind`: issue, implementation or withdrawal) and
 for updates `fields` {name: {old, new}}.
 
 Writers: crawlers/importer.py and crawlers/crawl.py call `record_changes(corpus_dir,
@@ -49,14 +50,17 @@ def _kind(old: Record | None, new: Record) -> str | None:
     return "new" if old is None else "status_changed"
 
 
-def _effective_date(kind: str, record: Record) -> str:
+def _effective_date(kind: str, record: Record) -> tuple[str, str]:
+    """The date the change takes effect and which date it is (issue, implementation, withdrawal)."""
     if kind in ("replaced", "withdrawn"):
-        return record.withdrawal_date
+        return record.withdrawal_date, "withdrawal"
     if kind == "new":
-        return record.issue_date or record.implementation_date
+        return (record.issue_date, "issue") if record.issue_date else (record.implementation_date, "implementation")
     if kind == "status_changed":
-        return record.implementation_date if record.status == "current" else record.withdrawal_date
-    return ""
+        if record.status == "current":
+            return record.implementation_date, "implementation"
+        return record.withdrawal_date, "withdrawal"
+    return "", ""
 
 
 def _source(old: Record | None, new: Record, fallback: str, after: dict[str, Record]) -> str:
@@ -75,10 +79,12 @@ def _source(old: Record | None, new: Record, fallback: str, after: dict[str, Rec
 
 def change_entry(kind: str, old: Record | None, new: Record, when: str, via: str,
                  after: dict[str, Record] | None = None) -> dict:
+    effective, effective_kind = _effective_date(kind, new)
     entry = {"date": when, "change": kind, "number": new.number, "title": new.title,
              "level": new.level, "region": new.region, "ccs": new.ccs, "status": new.status,
              "previous_status": old.status if old else None, "replaces": new.replaces,
-             "replaced_by": new.replaced_by, "effective_date": _effective_date(kind, new),
+             "replaced_by": new.replaced_by, "effective_date": effective,
+             "effective_date_kind": effective_kind if effective else "",
              "source": _source(old, new, via, after or {}), "via": via}
     if old is not None:
         entry["fields"] = {name: {"old": getattr(old, name), "new": getattr(new, name)}
@@ -139,7 +145,7 @@ def parse_since(text: str | None, today: dt.date | None = None) -> str | None:
     try:
         return dt.date.fromisoformat(text).isoformat()
     except ValueError:
-        raise BadInput(f"--since {text!r} is not a date such as 2026-08-01 or a number of days such as 7d") from None
+        raise BadInput(f"--since {text!r} 不是日期（如 2026-08-01）或天数（如 7d）") from None
 
 
 def read_changes(corpus_dir: Path) -> ChangeLog:
@@ -189,7 +195,7 @@ def list_changes(corpus_dir: Path, since: str | None = None, level: str | None =
     first = parse_since(since, today)
     for kind in kinds or []:
         if kind not in CHANGE_KINDS:
-            raise BadInput(f"unknown change kind {kind!r}: use one of {', '.join(CHANGE_KINDS)}")
+            raise BadInput(f"无法识别的变更类型 {kind!r}：可用 {', '.join(CHANGE_KINDS)}")
     log = read_changes(corpus_dir)
     kept = []
     for entry in log.changes:

@@ -60,7 +60,7 @@ def parse_fail_on(text: str | None) -> list[str]:
             continue
         code = word.lower() if word.lower() in FAIL_STATUSES else words_to_codes.get(word)
         if code is None:
-            raise BadInput(f"unknown --fail-on status {word!r}: use {', '.join(FAIL_STATUSES)} or none")
+            raise BadInput(f"--fail-on 中无法识别的状态 {word!r}：可用 {', '.join(FAIL_STATUSES)} 或 none")
         if code not in chosen:
             chosen.append(code)
     return chosen
@@ -72,7 +72,7 @@ def parse_as_of(text: str | None) -> dt.date | None:
     try:
         return dt.date.fromisoformat(text.strip())
     except ValueError:
-        raise BadInput(f"--as-of {text!r} is not a date: use YYYY-MM-DD") from None
+        raise BadInput(f"--as-of {text!r} 不是日期：请用 YYYY-MM-DD") from None
 
 
 # -- reading -------------------------------------------------------------------------------
@@ -82,19 +82,19 @@ def document_files(paths: list[Path]) -> list[Path]:
     from kb.texts.readers import FORMATS
 
     if not paths:
-        raise BadInput("give at least one document or folder to check")
+        raise BadInput("请至少给出一个要检查的文档或文件夹")
     files = []
     for path in paths:
         if path.is_dir():
             found = sorted(p for p in path.rglob("*") if p.suffix.lower() in FORMATS and p.is_file()
                            and not any(part.startswith(".") for part in p.relative_to(path).parts))
             if not found:
-                raise BadInput(f"{path}: no documents (TXT, Markdown, HTML, PDF or DOCX) in this folder")
+                raise BadInput(f"{path}：此文件夹中没有文档（TXT、Markdown、HTML、PDF 或 DOCX）")
             files.extend(found)
         elif path.exists() or path.is_symlink():
             files.append(path)
         else:
-            raise BadInput(f"{path}: no such file")
+            raise BadInput(f"{path}：文件不存在")
     return files
 
 

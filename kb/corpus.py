@@ -60,7 +60,7 @@ def iter_jsonl(path: Path) -> Iterator[tuple[int, dict | None, str]]:
     try:
         handle = path.open(encoding="utf-8")
     except OSError as exc:
-        raise CorpusError(f"cannot read {path}: {exc.strerror}") from exc
+        raise CorpusError(f"无法读取 {path}：{exc.strerror}") from exc
     with handle:
         try:
             for lineno, line in enumerate(handle, 1):
@@ -79,7 +79,7 @@ def iter_jsonl(path: Path) -> Iterator[tuple[int, dict | None, str]]:
                     continue
                 yield lineno, data, ""
         except UnicodeDecodeError as exc:
-            raise CorpusError(f"{path} is not UTF-8 ({exc.reason} at byte {exc.start})") from exc
+            raise CorpusError(f"{path} 不是 UTF-8 编码（第 {exc.start} 字节：{exc.reason}）") from exc
 
 
 def load_objects(path: Path, build: Callable[[dict], T]) -> tuple[dict[str, T], list[LineError]]:
@@ -116,7 +116,7 @@ def _write_temp(path: Path, lines: Iterable[str]) -> tuple[str, str]:
     try:
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     except OSError as exc:
-        raise CorpusError(f"cannot write to {path.parent}: {exc.strerror}") from exc
+        raise CorpusError(f"无法写入 {path.parent}：{exc.strerror}") from exc
     umask = os.umask(0)
     os.umask(umask)
     os.fchmod(fd, 0o666 & ~umask)

@@ -165,7 +165,7 @@ def resolve_request(query: str, vocabulary: Vocabulary) -> Request:
     it points to (shown, not searched: 水稻 points to B22 禾谷类作物, which also holds wheat)."""
     text = unicodedata.normalize("NFKC", query or "").strip()
     if not text:
-        raise BadInput("empty query: give a CCS code such as K13, a category name or a product word such as 水稻")
+        raise BadInput("查询为空：请给出 CCS 分类号（如 K13）、类目名称或产品词（如 水稻）")
     try:
         resolved = resolve(text, vocabulary)
     except NotFound as exc:
@@ -258,7 +258,7 @@ def _in_region(record: Record, region: str | None) -> bool:
 def _records(index: CoverageIndex) -> list[Record]:
     records = [r for r in index.all_records() if r.kind in ("standard", "metrology")]
     if not records:
-        raise CorpusError("the knowledge base holds no standards",
+        raise CorpusError("知识库中没有任何标准",
                           hint="add some with `kb import FILE` or `kb crawl SOURCE`, then `kb index update`")
     return records
 
@@ -368,16 +368,16 @@ def gap_report(index: CoverageIndex, *, by: str = "ccs", level: str | None = Non
     """`kb gaps`: per CCS category, ICS code and region, counts by level and status and the
     gap flags (FLAG_LABELS). `rows` is the `by` view; `views` holds all three."""
     if by not in VIEWS:
-        raise BadInput(f"unknown view {by!r}: use one of {', '.join(VIEWS)}")
+        raise BadInput(f"无法识别的视图 {by!r}：可用 {', '.join(VIEWS)}")
     if max_age <= 0:
-        raise BadInput(f"--max-age must be positive, not {max_age}")
+        raise BadInput(f"--max-age 应为正数，不能是 {max_age}")
     vocabulary = vocabulary or default_vocabulary()
     today = today or dt.date.today()
     records = _records(index)
     replaced_by = replacements(records)
     chosen = [r for r in records if (not level or r.level == level) and _in_region(r, region)]
     if not chosen:
-        raise NotFound(f"no standard of level {level or 'any'}" + (f" in region {region}" if region else ""))
+        raise NotFound((f"地区 {region} " if region else "") + f"没有{LEVEL_LABELS.get(level, '任何层级的') if level else '任何'}标准")
     rows = {r.id: standard_row(r, today, replaced_by, max_age) for r in chosen}
     by_key = {_key(r.number): r for r in records}
     ccs_of = {r.id: _ccs_of(r, vocabulary, by_key, rows[r.id]["replaced_by"]) for r in chosen}
@@ -529,10 +529,10 @@ def load_policy(doc: str, corpus_dir: Path):
         try:
             body = path.read_bytes()
         except OSError as exc:
-            raise BadInput(f"cannot read {path}: {exc.strerror or exc}") from None
+            raise BadInput(f"无法读取 {path}：{exc.strerror or exc}") from None
         return document_from_bytes(body, path.name, kind="policy")
     if path.suffix and (path.parent != Path(".") or path.suffix.lower() in (".txt", ".md", ".docx", ".pdf", ".html")):
-        raise NotFound(f"no file {doc}")
+        raise NotFound(f"没有文件 {doc}")
     return resolve_document(load_documents(Path(corpus_dir) / TEXTS_FILE).documents, doc).document
 
 

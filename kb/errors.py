@@ -1,4 +1,4 @@
-"""One error hierarchy. cli.py turns each into one "Error: …" line and its exit code."""
+"""One error hierarchy. cli.py turns each into one "错误：…" line (in Chinese) and its exit code."""
 from __future__ import annotations
 
 
@@ -54,14 +54,14 @@ class IndexMissing(KbError):
     """The index does not exist or is corrupt."""
 
     exit_code = 4
-    hint = "run `kb index rebuild` (or `kb build`)"
+    hint = "运行 `kb index rebuild`（或 `kb build`）"
 
 
 class VersionMismatch(KbError):
     """The index was built by another schema or analyzer version."""
 
     exit_code = 5
-    hint = "run `kb index rebuild`"
+    hint = "运行 `kb index rebuild`"
 
 
 class ReportError(KbError):

@@ -14,7 +14,7 @@ from collections import defaultdict
 from typing import Iterable, Protocol
 
 from kb import numbers
-from kb.errors import BadInput, KbError, NotFound
+from kb.errors import BadInput, KbError, NotFound, NumberError
 from kb.records import Record
 from kb.vocab import STATUS_LABELS
 
@@ -49,8 +49,8 @@ class RecordIndex:
             if hit:
                 found.append(record)
         if not found:
-            raise NotFound(f"{parsed.canonical} is not in the knowledge base",
-                           hint="check the number, or run `kb search` with words from its title")
+            raise NotFound(f"知识库中没有 {parsed.canonical}",
+                           hint="请核对标准号，或用标准名称中的词运行 `kb search`")
         return found
 
 
@@ -87,12 +87,40 @@ def _newest_first(records: list[Record]) -> list[Record]:
     return sorted(records, key=lambda r: (-(numbers.parse(r.number).year or 0), r.number))
 
 
+def _lookup_edition(index: NumberIndex, parsed: numbers.StandardNumber) -> list[Record]:
+    """The records of a dated number; NotFound names the editions the knowledge base has."""
+    try:
+        return index.lookup(parsed.canonical)
+    except NotFound as exc:
+        try:
+            others = index.lookup(parsed.edition_free)
+        except KbError:
+            raise exc from None
+        same = [r.number for r in _newest_first(others) if numbers.parse(r.number).edition_free == parsed.edition_free]
+        if not same:
+            raise exc from None
+        raise NotFound(f"知识库中没有 {parsed.canonical}；已收录的版本：{'、'.join(same)}",
+                       hint=f"运行 `kb get {parsed.edition_free}` 查看现行版本和各版本") from None
+
+
+def _chosen_words(chosen: Record, today: dt.date | None) -> str:
+    """How a yearless number's answer is described: 现行版本, or the newest edition and its fate."""
+    status = chosen.status_on(today)
+    if status == "current":
+        return f"现行版本 {chosen.number}"
+    if status == "replaced" and chosen.replaced_by:
+        return f"收录的最新版本 {chosen.number}（已被 {'、'.join(chosen.replaced_by)} 代替）"
+    if status == "withdrawn":
+        return f"收录的最新版本 {chosen.number}（已废止）"
+    return f"最新版本 {chosen.number}"
+
+
 def answer(index: NumberIndex, text: str, today: dt.date | None = None) -> dict:
     """The labelled record for one number. Without a year: the current edition, with
     `editions` (every edition of that standard, newest first), for a bare series `parts`
     (each part with its chosen edition and editions), and a `note` saying what was chosen."""
     parsed = numbers.parse(text)
-    records = index.lookup(text)
+    records = _lookup_edition(index, parsed) if parsed.year is not None else index.lookup(text)
     if parsed.year is not None:
         exact = [r for r in records if r.number == parsed.canonical] or records
         result = best_edition(exact, today).labelled(today)
@@ -104,8 +132,7 @@ def answer(index: NumberIndex, text: str, today: dt.date | None = None) -> dict:
     result = chosen.labelled(today)
     result["query"] = text
     result["editions"] = [_edition_entry(r, today) for r in _newest_first(same)]
-    state = "现行版本" if chosen.status_on(today) == "current" else "最新版本"
-    note = f"{parsed.canonical} 未注明年份，显示{state} {chosen.number}"
+    note = f"{parsed.canonical} 未注明年份，显示{_chosen_words(chosen, today)}"
     others = [r.number for r in _newest_first(same) if r is not chosen]
     if others:
         note += f"；其他版本：{'、'.join(others)}"
@@ -120,12 +147,28 @@ def answer(index: NumberIndex, text: str, today: dt.date | None = None) -> dict:
     return result
 
 
+MAX_NUMBER_WORDS = 4  # "DB23/T", "2419", "-", "2026"
+
+
+def join_number_words(words: list[str]) -> list[str]:
+    """Command-line words → numbers: words that make a number only together are joined
+    (`DB23/T 2419-2026 GB/T 1.1` → two numbers), the longest run that parses first. A word
+    that is no number in any run stays as it is (its lookup then says why)."""
+    joined, i = [], 0
+    while i < len(words):
+        end = next((j for j in range(min(len(words), i + MAX_NUMBER_WORDS), i, -1)
+                    if numbers.try_parse(" ".join(words[i:j])) is not None), i + 1)
+        joined.append(" ".join(words[i:end]))
+        i = end
+    return joined
+
+
 def lookup_numbers(index: NumberIndex, texts: list[str], today: dt.date | None = None,
                    keep_going: bool = False) -> list[dict]:
     """Answers for several numbers. With more than one (or `keep_going`, for a number
     list from a file), a failure becomes an entry {"query", "error"} and the rest go on."""
     if not texts:
-        raise BadInput("give standard numbers, or --from FILE")
+        raise BadInput("请给出标准号，或用 --from 文件")
     if len(texts) == 1 and not keep_going:
         return [answer(index, texts[0], today)]
     answers = []
@@ -133,7 +176,8 @@ def lookup_numbers(index: NumberIndex, texts: list[str], today: dt.date | None =
         try:
             answers.append(answer(index, text, today))
         except KbError as exc:
-            answers.append({"query": text, "error": str(exc)})
+            quote = isinstance(exc, NumberError) and not keep_going  # words of the command line
+            answers.append({"query": text, "error": str(exc) + (QUOTE_HINT if quote else "")})
     return answers
 
 
@@ -169,3 +213,6 @@ def replacement_chain(index: NumberIndex, record: Record, today: dt.date | None 
         return chain
 
     return {"earlier": follow(record, "replaces"), "later": follow(record, "replaced_by")}
+
+
+QUOTE_HINT = "；若这些词是同一个标准号，请整体加引号，如 kb get \"GB/T 1.1-2020\""

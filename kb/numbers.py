@@ -197,7 +197,7 @@ def _year(digits: str | None) -> int | None:
     if len(digits) == 2:
         year += 1900 if year >= 50 else 2000
     if not 1900 <= year <= 2099:
-        raise NumberError(f"implausible year {digits!r}")
+        raise NumberError(f"年份 {digits!r} 不合理")
     return year
 
 
@@ -221,11 +221,11 @@ def _from_match(m: re.Match, published: str) -> StandardNumber:
     elif g["metro"]:
         prefix = g["metro"] + (f"({g['metro_loc']})" if g["metro_loc"] else "")
         if g["metro_loc"] and g["metro_loc"] not in REGION_ABBREVIATIONS:
-            raise NumberError(f"unknown region {g['metro_loc']!r} in {published!r}")
+            raise NumberError(f"{published!r} 中的地区 {g['metro_loc']!r} 无法识别")
     elif g["region"] is not None:
         region = g["region"]
         if region[:2] not in REGIONS:
-            raise NumberError(f"unknown region code DB{region} in {published!r}")
+            raise NumberError(f"{published!r} 中的地区代码 DB{region} 无法识别")
         prefix = "DB" + region
         type_ = "T" if (g["local_t"] or g["local_t2"]) else ""
     else:
@@ -247,7 +247,7 @@ def _from_match(m: re.Match, published: str) -> StandardNumber:
 def parse(text: str) -> StandardNumber:
     """Parse one standard number in any published spelling; raise NumberError if it is not one."""
     if not text or not text.strip():
-        raise NumberError("empty standard number")
+        raise NumberError("标准号为空")
     prepared = prepare(text)
     gsb = _GSB.fullmatch(prepared)
     if gsb:
@@ -264,12 +264,12 @@ def _diagnose(text: str, prepared: str) -> str:
     if not prefix:
         head = re.match(r"[A-Z/]+", prepared)
         if head:
-            return f"not a standard number: {text.strip()!r} (unknown prefix {head.group().rstrip('/')!r})"
-        return f"not a standard number: {text.strip()!r} (it should start with a prefix such as GB/T, DB11/T or T/CAS)"
+            return f"不是标准号：{text.strip()!r}（无法识别的代号 {head.group().rstrip('/')!r}）"
+        return f"不是标准号：{text.strip()!r}（标准号以 GB/T、DB11/T、T/CAS 等代号开头）"
     rest = prepared[prefix.end():]
     if not rest or not rest[0].isdigit():
-        return f"not a standard number: {text.strip()!r} (the sequence number after {prefix.group()!r} is missing)"
-    return f"not a standard number: {text.strip()!r} (cannot read {rest!r} after the prefix)"
+        return f"不是标准号：{text.strip()!r}（{prefix.group()!r} 后缺少顺序号）"
+    return f"不是标准号：{text.strip()!r}（代号后的 {rest!r} 无法识别）"
 
 
 def try_parse(text: str) -> StandardNumber | None:

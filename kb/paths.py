@@ -13,6 +13,7 @@ from pathlib import Path
 import platformdirs
 
 import corpus as _shipped_corpus
+from kb.errors import BadInput
 
 APP_NAME = "stdkb"
 
@@ -54,3 +55,14 @@ def is_dir(path: str | os.PathLike) -> bool:
         return Path(path).is_dir()
     except (OSError, ValueError):
         return False
+
+
+def usable_dir(path: Path, option: str) -> Path:
+    """`path` unless it, or the folder it would be made in, is a file: then one clear error."""
+    for folder in (path, *path.parents):
+        if folder.exists():
+            if not folder.is_dir():
+                raise BadInput(f"{option} {path}：{folder} 是文件，不是目录",
+                               hint=f"{option} 应指向一个目录（不存在时会自动创建）")
+            break
+    return path

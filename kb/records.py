@@ -173,7 +173,7 @@ class Record:
         return effective_status(self, today)
 
     def age_years(self, today: dt.date | None = None) -> float | None:
-        """标龄: years since issue (or implementation) date."""
+        """标龄: years since issue (or implementation) date; 0 for one dated in the future."""
         start = self.issue_date or self.implementation_date
         if not start:
             year = self.parsed_number.year if self.kind in ("standard", "metrology") else None
@@ -181,7 +181,7 @@ class Record:
                 return None
             start = f"{year}-01-01"
         today = today or dt.date.today()
-        return round((today - dt.date.fromisoformat(start)).days / 365.25, 1)
+        return max(0.0, round((today - dt.date.fromisoformat(start)).days / 365.25, 1))
 
     def labelled(self, today: dt.date | None = None) -> dict:
         """The record as JSON output shows it: stored fields plus Chinese labels."""

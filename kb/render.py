@@ -14,11 +14,12 @@ import sys
 import time
 from typing import Callable, Iterable
 
+from rich.cells import cell_len
 from rich.console import Console
-from rich.markup import escape
+from rich.markup import escape as escape_markup
 from rich.table import Table
 
-from kb.vocab import FORCE_LABELS, LEVEL_LABELS, STATUS_LABELS, region_name
+from kb.vocab import FORCE_LABELS, KIND_LABELS, LEVEL_LABELS, STATUS_LABELS, region_name
 
 LABELS = {
     "number": "标准号", "title": "标准名称", "english_title": "英文名称", "level": "层级",
@@ -38,6 +39,24 @@ LABELS = {
 STATUS_STYLES = {"current": "green", "upcoming": "cyan", "withdrawn": "red", "replaced": "yellow",
                  "unknown": "dim"}
 
+# ANSI escape sequences (CSI, OSC and two-character ones), then any other control character
+# except newline and tab, and the bidi overrides that reorder a line on screen.
+_CONTROL = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|\x1b[@-_]?"
+                      r"|\x9b[0-?]*[ -/]*[@-~]|[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def clean(text) -> str:
+    """A string from data or a path with its control characters removed (they would move
+    the cursor, recolour the terminal or hide text); newlines and tabs stay."""
+    return _CONTROL.sub("", str(text))
+
+
+def escape(text) -> str:
+    """A string from data or a path, safe inside rich markup: no control characters and
+    no markup (`[bold]`). Emoji codes (`:100:`) stay text because the consoles have emoji off."""
+    return escape_markup(clean(text))
+
+
 _stdout: Console | None = None
 _stderr: Console | None = None
 
@@ -45,14 +64,14 @@ _stderr: Console | None = None
 def out() -> Console:
     global _stdout
     if _stdout is None or _stdout.file is not sys.stdout:
-        _stdout = Console(file=sys.stdout, highlight=False, soft_wrap=False)
+        _stdout = Console(file=sys.stdout, highlight=False, soft_wrap=False, emoji=False)
     return _stdout
 
 
 def err() -> Console:
     global _stderr
     if _stderr is None or _stderr.file is not sys.stderr:
-        _stderr = Console(file=sys.stderr, highlight=False, soft_wrap=True)
+        _stderr = Console(file=sys.stderr, highlight=False, soft_wrap=True, emoji=False)
     return _stderr
 
 
@@ -71,7 +90,7 @@ def print_csv(rows: Iterable[dict], columns: list[str], header_labels: bool = Tr
     writer = csv.writer(sys.stdout)
     writer.writerow([LABELS.get(c, c) if header_labels else c for c in columns])
     for row in rows:
-        writer.writerow(["、".join(map(str, v)) if isinstance(v, list) else ("" if v is None else v)
+        writer.writerow([clean("、".join(map(str, v))) if isinstance(v, list) else ("" if v is None else clean(v))
                          for v in (row.get(c) for c in columns)])
 
 
@@ -79,11 +98,11 @@ def print_csv(rows: Iterable[dict], columns: list[str], header_labels: bool = Tr
 
 def status_text(code: str) -> str:
     label = STATUS_LABELS.get(code, code or "")
-    return f"[{STATUS_STYLES.get(code, 'default')}]{label}[/]"
+    return f"[{STATUS_STYLES.get(code, 'default')}]{escape(label)}[/]"
 
 
 def level_text(level: str, force: str | None = None) -> str:
-    text = LEVEL_LABELS.get(level, level or "")
+    text = escape(LEVEL_LABELS.get(level, level or ""))
     return f"{text}·{FORCE_LABELS[force]}" if force in FORCE_LABELS else text
 
 
@@ -94,35 +113,104 @@ def emphasis(snippet: str) -> str:
                    for i, part in enumerate(parts))
 
 
+def emphasised(title: str, snippet: str) -> str:
+    """The whole title, with the words the snippet marks (<em>…</em>) in bold."""
+    words = sorted({escape(w) for w in re.findall(r"<em>(.*?)</em>", snippet) if w.strip()}, key=len, reverse=True)
+    text = escape(title)
+    if not words:
+        return text
+    return re.sub("|".join(map(re.escape, words)), lambda m: f"[bold yellow]{m.group(0)}[/]", text)
+
+
 def warn(message: str) -> None:
-    err().print(f"[yellow]Warning:[/] {escape(message)}")
+    err().print(f"[yellow]警告：[/]{escape(message)}")
+
+
+# -- failures: one line (and a hint) on stderr; under --json a final "error" event -----------
+
+_command_started = time.monotonic()
+_final_event_sent = False
+
+
+def start_command() -> None:
+    global _command_started, _final_event_sent
+    _command_started, _final_event_sent = time.monotonic(), False
+
+
+def error(message: str, hint: str = "") -> None:
+    err().print(f"[red]错误：[/]{escape(message)}")
+    if hint:
+        err().print(f"[dim]提示：{escape(hint)}[/]")
+
+
+def error_event(message: str, exit_code: int) -> None:
+    """The documented last JSON line of a failure, unless a last line (a build's `error`, or
+    `done` with corpus_errors) was sent already."""
+    global _final_event_sent
+    if not _final_event_sent:
+        print_json_line({"t": round(time.monotonic() - _command_started, 3), "event": "error",
+                         "message": message, "exit_code": exit_code})
+    _final_event_sent = True
+
+
+_USAGE_WORDS = [  # the command-line parser's messages, in Chinese
+    (r"Got unexpected extra argument\(s\) \((.*)\)", r"多余的参数：\1（含空格的一整项请加引号）"),
+    (r"No such option: (\S+)(?: \(Possible options: (.*)\))?", r"没有选项 \1"),
+    (r"No such command '(.*)'\.", r"没有命令 \1"),
+    (r"Option '(.*)' requires an argument\.", r"选项 \1 需要一个值"),
+    (r"Missing argument '(.*)'\.", r"缺少参数 \1"),
+    (r"Missing option '(.*)'\.", r"缺少选项 \1"),
+    (r"Invalid value for '(.*?)': (.*)", r"\1 的值无效：\2"),
+    (r"'(.*)' is not a valid (integer|float)\.?", r"\1 不是有效的数字"),
+    (r"(.*) is not in the range (.*)\.", r"\1 不在允许的范围 \2 内"),
+    (r"Value '(.*)' is not a valid (\w+)\.", r"\1 不是有效的值"),
+    (r"Input should be a valid integer.*", "应为整数"),
+    (r"Input should be a valid number.*", "应为数字"),
+    (r"Input should be greater than or equal to (\S+)", r"应不小于 \1"),
+    (r"Input should be less than or equal to (\S+)", r"应不大于 \1"),
+    (r"Input should be greater than (\S+)", r"应大于 \1"),
+]
+
+
+def usage_message(exc) -> str:
+    """A usage error of the command-line parser as one Chinese line."""
+    text = exc.format_message()
+    for pattern, chinese in _USAGE_WORDS:
+        text = re.sub(pattern, chinese, text)
+    return text
 
 
 # -- renderers -----------------------------------------------------------------------
 
 def render_search(result: dict) -> None:
     console = out()
-    facets = result.get("facets") or {}
     console.print(f"共 {result['total']} 条结果: {escape(result['query'])}"
                   + ("（未找到同时包含所有词的结果，显示包含任一词的结果）" if result.get("matched_as") == "text-any" else ""))
+    if result.get("note"):
+        console.print(f"[dim]注：{escape(result['note'])}[/]", soft_wrap=True)
     if not result["hits"]:
         return
     table = Table(show_lines=False, expand=False)
-    for column in ("标准号", "标准名称", "层级", "状态", "得分"):
-        table.add_column(column, overflow="fold")
+    for column in ("标准号", "标准名称", "层级", "状态", "得分"):  # only the title wraps
+        table.add_column(column, overflow="fold", no_wrap=column != "标准名称")
     for hit in result["hits"]:
-        title = emphasis(hit["snippet"]) if "<em>" in hit.get("snippet", "") else escape(hit["title"])
+        title = emphasised(hit["title"], hit.get("snippet", ""))
         table.add_row(escape(hit["number"]), title, level_text(hit["level"]), status_text(hit["status"]),
                       f"{hit['score']:.2f}")
     console.print(table)
+    _search_facets(result)
+
+
+def _search_facets(result: dict) -> None:
+    facets = result.get("facets") or {}
     parts = []
     for name, label, word in (("level", "层级", lambda k: LEVEL_LABELS.get(k, k)),
                               ("status", "状态", lambda k: STATUS_LABELS.get(k, k)),
                               ("region", "地区", lambda k: region_name(k) or k)):
         if facets.get(name):
-            parts.append(f"{label}: " + "  ".join(f"{word(k)} {v}" for k, v in facets[name].items()))
+            parts.append(f"{label}: " + "  ".join(f"{escape(word(k))} {v}" for k, v in facets[name].items()))
     if parts:
-        console.print("[dim]" + " | ".join(parts) + "[/]")
+        out().print("[dim]" + " | ".join(parts) + "[/]")
 
 
 RECORD_FIELDS = ("number", "title", "english_title", "level", "status", "issue_date",
@@ -137,6 +225,7 @@ def render_record(record: dict, note: str = "") -> None:
     table = Table(show_header=False, box=None, padding=(0, 1))
     table.add_column(style="bold", no_wrap=True)
     table.add_column(overflow="fold")
+    shown_rows = []
     for name in RECORD_FIELDS:
         value = record.get(name)
         if value in (None, "", []):
@@ -154,10 +243,12 @@ def render_record(record: dict, note: str = "") -> None:
         else:
             shown = escape(str(value))
         table.add_row(LABELS[name], shown)
-    sources = record.get("sources") or []
-    if sources:
-        table.add_row(LABELS["sources"], escape("; ".join(s.get("url") or s.get("source", "") for s in sources)))
+        shown_rows.append((LABELS[name], shown))
     console.print(table)
+    width = max([cell_len(row[0]) for row in shown_rows] + [cell_len(LABELS["sources"])])
+    label = LABELS["sources"] + " " * (width - cell_len(LABELS["sources"]))
+    for source in record.get("sources") or []:  # on its own line, unwrapped, so it can be copied
+        console.print(f" [bold]{label}[/]  {escape(source.get('url') or source.get('source', ''))}", soft_wrap=True)
     if note:
         console.print(f"[dim]{escape(note)}[/]")
 
@@ -177,39 +268,69 @@ def render_counts(title: str, counts: dict[str, dict[str, int]], labels: dict[st
     console.print(f"[bold]{escape(title)}[/]")
     for name, values in counts.items():
         word = labels.get(name, lambda k: k)
-        console.print(f"  {name}: " + "  ".join(f"{escape(word(k))} {v}" for k, v in values.items()))
+        console.print(f"  {escape(name)}: " + "  ".join(f"{escape(word(k))} {v}" for k, v in values.items()))
 
 
 # -- progress -------------------------------------------------------------------------
 
+PHASE_LABELS = {"records": "记录", "clauses": "条款"}
+
+
 class Progress:
-    """A callback for long work: JSON lines with --json, else a rich progress bar on stderr."""
+    """A callback for long work: JSON lines with --json, else a rich progress bar on stderr.
+
+    Events with `done` and `total` get `eta`, the seconds left in the current phase at its
+    rate so far. A build's phases: `start` (records), `phase` (clauses, counted in texts), and
+    a `commit` after each, while Whoosh writes the segments (the bar says 写入磁盘 then)."""
 
     def __init__(self, as_json: bool, description: str = "处理中"):
         self.as_json = as_json
         self.description = description
         self._bar = None
         self._task = None
-        self._started = time.monotonic()
+        self._started = self._phase_started = time.monotonic()
 
     def __call__(self, event: dict) -> None:
+        kind = event.get("event")
+        if kind in ("start", "phase"):
+            self._phase_started = time.monotonic()
+        elif kind not in ("done", "error") and event.get("done") and event.get("total") is not None:
+            elapsed = time.monotonic() - self._phase_started
+            event = {**event, "eta": round(elapsed / event["done"] * max(event["total"] - event["done"], 0), 1)}
         if self.as_json:
+            if kind == "done" or (kind == "error" and "exit_code" in event):  # the last line
+                global _final_event_sent
+                _final_event_sent = True
             print_json_line({"t": round(time.monotonic() - self._started, 3), **event})
             return
-        total, done = event.get("total"), event.get("done")
-        if event.get("event") == "start" and total:
-            from rich.progress import (BarColumn, MofNCompleteColumn, Progress as Bar, TextColumn,
-                                       TimeRemainingColumn)
+        self._show(kind, event)
 
-            self._bar = Bar(TextColumn(self.description), BarColumn(), MofNCompleteColumn(),
-                            TimeRemainingColumn(), console=err(), transient=True,
-                            disable=not err().is_terminal)
-            self._bar.start()
-            self._task = self._bar.add_task(self.description, total=total)
+    def _label(self, event: dict, phase: str | None = None) -> str:
+        phase = phase or event.get("phase") or ("records" if "action" in event else "")
+        return f"{self.description} · {PHASE_LABELS[phase]}" if phase in PHASE_LABELS else self.description
+
+    def _show(self, kind: str | None, event: dict) -> None:
+        total, done = event.get("total"), event.get("done")
+        if kind in ("start", "phase") and total:
+            if self._bar is None:
+                self._open()
+            self._bar.reset(self._task, total=total, completed=0, description=self._label(event))
+        elif self._bar is not None and kind == "commit":
+            label = PHASE_LABELS.get(event.get("phase"), "")
+            self._bar.update(self._task, description=f"{self.description} · 写入磁盘{('（' + label + '）') if label else ''}")
         elif self._bar is not None and done is not None:
             self._bar.update(self._task, completed=done, total=total)
-        if event.get("event") == "done":
+        if kind in ("done", "error") and (kind == "done" or "exit_code" in event):
             self.close()
+
+    def _open(self) -> None:
+        from rich.progress import (BarColumn, MofNCompleteColumn, Progress as Bar, TextColumn,
+                                   TimeRemainingColumn)
+
+        self._bar = Bar(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                        TimeRemainingColumn(), console=err(), transient=True, disable=not err().is_terminal)
+        self._bar.start()
+        self._task = self._bar.add_task(self.description, total=None)
 
     def close(self) -> None:
         if self._bar is not None:
@@ -220,9 +341,9 @@ class Progress:
 def render_stats(data: dict) -> None:
     console = out()
     console.print(f"[bold]知识库统计[/]  共 {data['total']} 条记录"
-                  + (f"（索引 {escape(data['generation'])}，建于 {data.get('built_at')}）" if data.get("generation") else ""))
+                  + (f"（索引 {escape(data['generation'])}，建于 {escape(data.get('built_at'))}）" if data.get("generation") else ""))
     words = {"level": lambda k: LEVEL_LABELS.get(k, k), "status": lambda k: STATUS_LABELS.get(k, k),
-             "region": lambda k: f"{region_name(k)}({k})", "kind": lambda k: k, "sector": lambda k: k,
+             "region": lambda k: f"{region_name(k)}({k})", "kind": lambda k: KIND_LABELS.get(k, k), "sector": lambda k: k,
              "issue_year": lambda k: k}
     names = {"kind": "类型", "level": "层级", "status": "状态", "region": "地区", "sector": "行业",
              "issue_year": "发布年份"}
@@ -232,7 +353,14 @@ def render_stats(data: dict) -> None:
             console.print(f"  {label}: " + "  ".join(f"{escape(words[name](k))} {v}" for k, v in values.items()))
 
 
-def render_import(summary: dict) -> None:
+def next_step(index_ready: bool, what: str = "这些记录") -> str:
+    """What to run after the corpus changed: an update when an index serves, else a build."""
+    if index_ready:
+        return f"运行 `kb index update` 使索引包含{what}。"
+    return f"还没有索引：运行 `kb build` 建立索引（包含{what}），或直接检索，首次使用时会自动建立。"
+
+
+def render_import(summary: dict, index_ready: bool = True) -> None:
     out().print(f"导入 {len(summary['files'])} 个文件，读取 {summary['read']} 条：新增 {summary['new']}，"
                 f"更新 {summary['updated']}，未变 {summary['unchanged']}，变更记录 {summary['changes']} 条")
     for error in summary["errors"]:
@@ -240,7 +368,7 @@ def render_import(summary: dict) -> None:
     for skipped in summary.get("skipped", []):
         out().print(f"[dim]跳过 {escape(skipped)}[/]", soft_wrap=True)
     if summary["new"] or summary["updated"]:
-        out().print("[dim]运行 `kb index update` 使索引包含这些记录。[/]")
+        out().print(f"[dim]{next_step(index_ready)}[/]", soft_wrap=True)
 
 
 def render_build(summary: dict) -> None:
@@ -263,7 +391,7 @@ def render_verify(report: dict) -> None:
 
 
 def render_error_entry(entry: dict) -> None:
-    err().print(f"[red]Error:[/] {escape(entry['query'])}: {escape(entry['error'])}")
+    err().print(f"[red]错误：[/]{escape(entry['query'])}：{escape(entry['error'])}")
 
 
 # -- check, batch get, changes, watch -----------------------------------------------------
@@ -293,9 +421,9 @@ def render_check(report: dict, written: list[str] = ()) -> None:
     for column in columns:
         table.add_column(column, overflow="fold", no_wrap=column in ("页", "行", "标准号", "状态"))
     for item in report["citations"]:
-        status = status_text(item["status"]) if item["in_kb"] else f"[dim]{item['status_label']}[/]"
+        status = status_text(item["status"]) if item["in_kb"] else f"[dim]{escape(item['status_label'])}[/]"
         if item["status"] == "invalid":
-            status = f"[red]{item['status_label']}[/]"
+            status = f"[red]{escape(item['status_label'])}[/]"
         if item["title_mismatch"]:
             status += f" [red]{CHECK_LABELS['title_mismatch']}[/]"
         replacement = "、".join(item["replaced_by"])
@@ -380,9 +508,8 @@ def render_changes(log: dict) -> None:
         if change.get("fields") and change["change"] == "fields_changed":
             notes.append("变更字段 " + "、".join(LABELS.get(f, f) for f in change["fields"]))
         if change.get("effective_date"):
-            word = {"new": "发布", "replaced": "废止", "withdrawn": "废止"}.get(change["change"], "实施")
-            notes.append(f"{word} {change['effective_date']}")
-        row = [escape(str(change.get("date", ""))), CHANGE_LABELS.get(change["change"], change["change"]),
+            notes.append(f"{_effective_word(change)} {change['effective_date']}")
+        row = [escape(str(change.get("date", ""))), escape(CHANGE_LABELS.get(change["change"], change["change"])),
                escape(change["number"]), escape(change.get("title") or ""), status_text(change.get("status", "")),
                escape("；".join(notes))]
         table.add_row(*row, *([escape("、".join(change.get("watched") or []))] if watched else []))
@@ -390,14 +517,22 @@ def render_changes(log: dict) -> None:
         console.print(table)
     console.print(f"共 {len(changes)} 条变更")
     for error in log.get("errors") or []:
-        warn(f"skipped {error}")
+        warn(f"已跳过 {error}")
+
+
+def _effective_word(change: dict) -> str:
+    """发布, 实施 or 废止: the entry says which date it is (older log lines: guessed from the change)."""
+    kind = change.get("effective_date_kind")
+    if kind:
+        return {"issue": "发布", "implementation": "实施", "withdrawal": "废止"}.get(kind, "日期")
+    return {"replaced": "废止", "withdrawn": "废止", "new": "日期"}.get(change["change"], "生效")
 
 
 def render_watch(data: dict) -> None:
     console = out()
     for key, word in (("added", "已添加"), ("removed", "已移除"), ("unchanged", "已在关注列表中")):
         for item in data.get(key) or []:
-            console.print(f"{word}：{item['kind_label']} {escape(item['value'])}")
+            console.print(f"{word}：{escape(item['kind_label'])} {escape(item['value'])}")
     if not data["items"]:
         console.print("关注列表为空。添加：kb watch add \"GB/T 5606\"")
         return
@@ -405,11 +540,11 @@ def render_watch(data: dict) -> None:
     table.add_column("类型")
     table.add_column("关注项", overflow="fold")
     for item in data["items"]:
-        table.add_row(item["kind_label"], escape(item["value"]))
+        table.add_row(escape(item["kind_label"]), escape(item["value"]))
     console.print(table)
 
 
-def render_crawl(summary: dict) -> None:
+def render_crawl(summary: dict, index_ready: bool = True) -> None:
     """The end of `kb crawl`: the counts, then every page that failed, was refused or quarantined."""
     console = out()
     text = (f"抓取 {escape(summary['source'])}：{summary['pages']} 个页面（缓存 {summary['from_cache']}，"
@@ -423,7 +558,7 @@ def render_crawl(summary: dict) -> None:
     if not summary["complete"] or summary["failed"]:
         console.print("[dim]用 --resume 继续：已完成的页面不再抓取，失败的页面重试。[/]")
     if summary["new"] or summary["updated"]:
-        console.print("[dim]运行 `kb index update` 使索引包含这些记录。[/]")
+        console.print(f"[dim]{next_step(index_ready)}[/]", soft_wrap=True)
 
 
 def render_sync(summary: dict) -> None:
@@ -536,13 +671,22 @@ def render_clause_search(result: dict) -> None:
         console.print("  " + emphasis(hit["snippet"]), soft_wrap=True)
 
 
-def render_ingest(summary: dict) -> None:
-    out().print(f"收录文本：新增 {summary['new']}，更新 {summary['updated']}，未变 {summary['unchanged']}，"
-                f"跳过 {summary['skipped']} → {escape(summary['path'])}")
+SKIPPED_SHOWN = 20
+
+
+def render_ingest(summary: dict, index_ready: bool = True) -> None:
+    console = out()
+    console.print(f"收录文本：新增 {summary['new']}，更新 {summary['updated']}，未变 {summary['unchanged']}，"
+                  f"跳过 {summary['skipped']} → {escape(summary['path'])}")
+    skipped = summary.get("skipped_files") or []
+    for item in skipped[:SKIPPED_SHOWN]:
+        console.print(f"  [dim]跳过[/] {escape(item['path'])}：{escape(item['reason'])}", soft_wrap=True)
+    if len(skipped) > SKIPPED_SHOWN:
+        console.print(f"  [dim]另有 {len(skipped) - SKIPPED_SHOWN} 个文件跳过，见 --json 的 skipped_files。[/]")
     for error in summary.get("errors", []):
         warn(error)
     if summary.get("new") or summary.get("updated"):
-        out().print("[dim]运行 `kb index update` 使条款检索包含这些文本。[/]")
+        console.print(f"[dim]{next_step(index_ready, '这些文本的条款')}[/]", soft_wrap=True)
 
 
 # -- coverage: kb cover, kb gaps, kb policy-gaps -------------------------------------------------
@@ -592,8 +736,8 @@ def render_cover(result: dict) -> None:
                 table.add_column("被代替为", overflow="fold")
             table.add_column("匹配依据", overflow="fold", ratio=2)
         age = "" if row["age_years"] is None else f"{row['age_years']:g}"
-        cells = [escape(row["number"]), escape(row["title"]), _status_cell(row), row["issue_date"]]
-        cells += [row["implementation_date"]] if dated else []
+        cells = [escape(row["number"]), escape(row["title"]), _status_cell(row), escape(row["issue_date"])]
+        cells += [escape(row["implementation_date"])] if dated else []
         cells += [age] + ([escape("、".join(row["replaced_by"]))] if replaced else [])
         table.add_row(*cells, escape(row["match"]))
     if table is not None:
@@ -610,7 +754,7 @@ def render_gaps(report: dict, written: list[str] = ()) -> None:
     flags = "  ".join(f"{label} {report['flag_counts'][flag]}" for flag, label in
                       (("no_current", "无现行"), ("only_group", "仅团体"), ("all_overdue", "均超复审周期"),
                        ("withdrawn_unreplaced", "废止无替代"), ("pending", "即将实施")))
-    console.print(f"[bold]标准覆盖缺口[/]  {view['title']}：{len(view['rows'])} 项，标准 {report['total']} 条，"
+    console.print(f"[bold]标准覆盖缺口[/]  {escape(view['title'])}：{len(view['rows'])} 项，标准 {report['total']} 条，"
                   f"在用 {report['in_force']} 条（状态未确认 {report['unconfirmed']} 条）")
     console.print(f"缺口标记：{flags}")
     flagged = [row for row in view["rows"] if row["flags"]]
@@ -647,7 +791,7 @@ def render_policy_gaps(report: dict, written: list[str] = ()) -> None:
         shown = "、".join(s["number"] for s in area["standards"][:3])
         more = len(area["standards"]) - 3
         standards = escape(shown + (f" 等 {len(area['standards'])} 条" if more > 0 else "")) if shown else "[red]缺口[/]"
-        table.add_row(escape(area["area"]), AREA_KIND_LABELS.get(area["kind"], area["kind"]),
+        table.add_row(escape(area["area"]), escape(AREA_KIND_LABELS.get(area["kind"], area["kind"])),
                       escape("、".join(area["clauses"])), str(area["in_force"]), standards)
     console.print(table)
     _notes(report["notes"])

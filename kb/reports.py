@@ -73,14 +73,14 @@ def _write(path: Path, produce: Callable[[io.BufferedWriter], None]) -> Path:
     path = Path(path)
     target = path.expanduser()
     if target.is_dir():
-        raise ReportError(f"cannot write {path}: it is a directory")
+        raise ReportError(f"无法写入 {path}：它是目录")
     folder = target.parent
     if not folder.is_dir():
-        raise ReportError(f"cannot write {path}: folder {folder} does not exist")
+        raise ReportError(f"无法写入 {path}：目录 {folder} 不存在")
     try:
         handle, temp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=folder)
     except OSError as exc:
-        raise ReportError(f"cannot write {path}: {exc.strerror or exc}") from None
+        raise ReportError(f"无法写入 {path}：{exc.strerror or exc}") from None
     try:
         with os.fdopen(handle, "wb") as stream:
             produce(stream)
@@ -88,7 +88,7 @@ def _write(path: Path, produce: Callable[[io.BufferedWriter], None]) -> Path:
         os.replace(temp, target)
     except OSError as exc:
         Path(temp).unlink(missing_ok=True)
-        raise ReportError(f"cannot write {path}: {exc.strerror or exc}") from None
+        raise ReportError(f"无法写入 {path}：{exc.strerror or exc}") from None
     except BaseException:
         Path(temp).unlink(missing_ok=True)
         raise

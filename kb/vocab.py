@@ -19,6 +19,9 @@ LEVEL_LABELS = {
 LEVEL_WORDS = {label: level for level, label in LEVEL_LABELS.items()}
 LEVEL_WORDS.update({"国标": "national", "行标": "industry", "地标": "local", "团标": "group"})
 
+# Record.kind: a standard or a metrology regulation (JJG/JJF)
+KIND_LABELS = {"standard": "标准", "metrology": "计量技术法规"}
+
 FORCE_LABELS = {"mandatory": "强制性", "recommended": "推荐性", "guidance": "指导性"}
 FORCE_WORDS = {label: force for force, label in FORCE_LABELS.items()}
 FORCE_WORDS.update({"强制": "mandatory", "推荐": "recommended", "指导性技术文件": "guidance"})
@@ -198,7 +201,7 @@ def normalize_region(value: str) -> str:
         return REGION_WORDS[stripped]
     if value in REGION_ABBREVIATIONS:
         return REGION_ABBREVIATIONS[value]
-    raise ValueError(f"unknown region {value!r}: use a GB/T 2260 code such as 11 or a name such as 北京")
+    raise ValueError(f"无法识别的地区 {value!r}：请用 GB/T 2260 代码（如 11）或名称（如 北京）")
 
 
 # -- search filters --------------------------------------------------------------
@@ -213,12 +216,12 @@ def search_filters(level: str | None = None, status: str | None = None, region: 
             return None
         code = value if value in allowed else words.get(value)
         if code is None:
-            raise BadInput(f"unknown {name} {value!r}: use one of {', '.join(allowed)}")
+            raise BadInput(f"无法识别的{name} {value!r}：可用 {', '.join(allowed)}")
         return code
 
     try:
         region_code = normalize_region(region)[:2] if region else None
     except ValueError as exc:
         raise BadInput(str(exc)) from None
-    return {"level": pick(level, LEVELS, LEVEL_WORDS, "level"),
-            "status": pick(status, STATUSES, STATUS_WORDS, "status"), "region": region_code}
+    return {"level": pick(level, LEVELS, LEVEL_WORDS, "层级"),
+            "status": pick(status, STATUSES, STATUS_WORDS, "状态"), "region": region_code}

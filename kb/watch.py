@@ -82,11 +82,11 @@ def parse_item(text: str) -> WatchItem:
     else:
         kind = ""
     if not text:
-        raise BadInput("empty watch item: give a standard number, a series, a CCS code (K13) or title words")
+        raise BadInput("关注项为空：请给出标准号、系列、CCS 分类号（如 K13）或标题词")
     if kind == "ccs" or (not kind and _CCS.fullmatch(text.upper())):
         code = text.upper()
         if not re.fullmatch(r"[A-Z](\d{2})?", code):
-            raise BadInput(f"{text!r} is not a CCS category such as K13 (or a letter such as K)")
+            raise BadInput(f"{text!r} 不是 CCS 类目（如 K13，或一级类目字母如 K）")
         return WatchItem("ccs", code)
     if kind == "term":
         return WatchItem("term", " ".join(text.split()))
@@ -116,19 +116,19 @@ class WatchList:
             data = json.loads(path.read_text(encoding="utf-8"))
             items = [WatchItem(str(i["kind"]), str(i["value"])) for i in data["items"]]
         except OSError as exc:
-            raise KbError(f"cannot read the watch list {path}: {exc.strerror}") from None
+            raise KbError(f"无法读取关注列表 {path}：{exc.strerror}") from None
         except (ValueError, KeyError, TypeError):
-            raise KbError(f"the watch list {path} is not valid; fix or delete it") from None
+            raise KbError(f"关注列表 {path} 格式不对；请修正或删除") from None
         bad = [i.label for i in items if i.kind not in KINDS]
         if bad:
-            raise KbError(f"the watch list {path} has unknown item kinds: {', '.join(bad)}; fix or delete it")
+            raise KbError(f"关注列表 {path} 中有无法识别的类型：{'、'.join(bad)}；请修正或删除")
         for item in items:  # a hand-edited value must be what its kind says
             try:
                 valid = parse_item(item.label).kind == item.kind or item.kind == "term"
             except BadInput:
                 valid = False
             if not valid:
-                raise KbError(f"the watch list {path} has a bad item {item.label[:60]!r}; fix or delete it")
+                raise KbError(f"关注列表 {path} 中有无效的条目 {item.label[:60]!r}；请修正或删除")
         return cls(path, items)
 
     def matching(self, entry: dict) -> list[WatchItem]:
@@ -164,7 +164,7 @@ def change_watch(home: Path, action: str, texts: list[str]) -> dict:
     """`kb watch add|remove`: {"added"|"removed": [...], "unchanged": [...], "items": [...]}.
     Removing an item that is not watched raises NotFound (nothing is saved)."""
     if action not in ("add", "remove"):
-        raise BadInput(f"unknown watch action {action!r}")
+        raise BadInput(f"无法识别的关注操作 {action!r}")
     wanted = [parse_item(text) for text in texts]
     try:
         with _locked(home):
@@ -181,14 +181,14 @@ def change_watch(home: Path, action: str, texts: list[str]) -> dict:
                 else:
                     unchanged.append(item)
             if action == "remove" and unchanged:
-                raise NotFound(f"not on the watch list: {', '.join(i.label for i in unchanged)}",
+                raise NotFound(f"不在关注列表中：{'、'.join(i.label for i in unchanged)}",
                                hint="`kb watch list` shows what is watched")
             if done:
                 watch.save()
     except Timeout:
-        raise Locked(f"another process is changing the watch list {home / WATCH_FILE}") from None
+        raise Locked(f"另一个进程正在修改关注列表 {home / WATCH_FILE}") from None
     except OSError as exc:
-        raise KbError(f"cannot write the watch list {home / WATCH_FILE}: {exc.strerror or exc}") from None
+        raise KbError(f"无法写入关注列表 {home / WATCH_FILE}：{exc.strerror or exc}") from None
     key = "added" if action == "add" else "removed"
     return {key: [i.to_dict() for i in done], "unchanged": [i.to_dict() for i in unchanged],
             **watch.to_dict()}

@@ -40,7 +40,7 @@ def test_new_record_entry_in_full():
         "date": "2026-11-26", "change": "new", "number": "GB/T 1.1-2020", "title": "标准化工作导则",
         "level": "national", "region": "", "ccs": ["A00"], "status": "current", "previous_status": None,
         "replaces": ["GB/T 1.1-2009"], "replaced_by": [], "effective_date": "2020-03-31",
-        "source": "file:///a.csv", "via": "import a.csv",
+        "effective_date_kind": "issue", "source": "file:///a.csv", "via": "import a.csv",
     }
 
 
@@ -143,14 +143,14 @@ def test_filters(two_steps):
         "GB/T 12345-1990", "GB/T 5023.1-2008"]
     assert list_changes(corpus, since="2026-11-27").changes == []
     assert len(list_changes(corpus, since="0d", today=TODAY).changes) == len(list_changes(corpus).changes)
-    with pytest.raises(BadInput, match="unknown change kind 'gone'"):
+    with pytest.raises(BadInput, match="无法识别的变更类型 'gone'"):
         list_changes(corpus, kinds=["gone"])
 
 
 def test_parse_since():
     assert parse_since("7d", TODAY) == "2026-11-19"
     assert parse_since("2026-08-01") == "2026-08-01"
-    with pytest.raises(BadInput, match="--since 'yesterday' is not a date such as 2026-08-01"):
+    with pytest.raises(BadInput, match=r"--since 'yesterday' 不是日期（如 2026-08-01）"):
         parse_since("yesterday")
 
 
@@ -184,12 +184,12 @@ def test_cli_changes_csv(two_steps):
 
 def test_cli_bad_since_and_corrupt_log(two_steps):
     result = kb(two_steps["corpus"], "changes", "--since", "yesterday")
-    assert result.exit_code == 2 and result.stderr.startswith("Error: --since 'yesterday' is not a date")
+    assert result.exit_code == 2 and result.stderr.startswith("错误：--since 'yesterday' 不是日期")
     log = two_steps["corpus"] / CHANGES_FILE
     log.write_text(log.read_text(encoding="utf-8") + '{"change": "new", "numb\n', encoding="utf-8")
     result = kb(two_steps["corpus"], "changes", "--status", "withdrawn", "--json")
     assert result.exit_code == 0 and len(json.loads(result.stdout)) == 2
-    assert "skipped" in result.stderr and "invalid JSON" in result.stderr
+    assert "已跳过" in result.stderr and "invalid JSON" in result.stderr
     assert "Traceback" not in result.output
 
 

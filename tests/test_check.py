@@ -192,7 +192,7 @@ def test_fail_on_words():
     assert parse_fail_on("名称不符,编号无效,未收录") == ["title_mismatch", "invalid", "missing"]
     assert parse_fail_on("被代替，废止,unknown") == ["replaced", "withdrawn", "unknown"]
     assert parse_fail_on("none") == []
-    with pytest.raises(BadInput, match="unknown --fail-on status 'old'"):
+    with pytest.raises(BadInput, match="--fail-on 中无法识别的状态 'old'"):
         parse_fail_on("old")
 
 
@@ -263,24 +263,24 @@ def test_several_files_in_one_report(setup):
 # -- bad input -------------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("name, body, code, message", [
-    ("synthetic_broken.pdf", b"%PDF-1.4\nnot really a pdf", 1, "damaged or unreadable PDF"),
-    ("synthetic_broken.docx", b"PK\x03\x04 not a zip", 1, "damaged or unreadable DOCX"),
-    ("synthetic_binary.txt", b"\x00\x01\x02binary", 1, "binary data, not text"),
-    ("synthetic_old.doc", b"\xd0\xcf\x11\xe0", 1, "old binary .doc files are not supported"),
+    ("synthetic_broken.pdf", b"%PDF-1.4\nnot really a pdf", 1, "PDF 已损坏或无法读取"),
+    ("synthetic_broken.docx", b"PK\x03\x04 not a zip", 1, "DOCX 已损坏或无法读取"),
+    ("synthetic_binary.txt", b"\x00\x01\x02binary", 1, "是二进制数据，不是文本"),
+    ("synthetic_old.doc", b"\xd0\xcf\x11\xe0", 1, "不支持旧的二进制 .doc 文件"),
 ])
 def test_unreadable_document_is_one_line(setup, tmp_path, name, body, code, message):
     path = tmp_path / name
     path.write_bytes(body)
     result = kb(setup, "check", str(path))
     assert result.exit_code == code
-    assert result.stderr.startswith("Error: ") and message in result.stderr
+    assert result.stderr.startswith("错误：") and message in result.stderr
     assert "Traceback" not in result.output
 
 
 @pytest.mark.parametrize("args, message", [
-    (["check", "/nonexistent/spec.txt"], "Error: /nonexistent/spec.txt: no such file"),
-    (["check", str(Path(__file__).parent / "conftest.py") + ".d", "--json"], "Error: "),
-    (["check", "x.txt", "--fail-on", "old"], "Error: unknown --fail-on status 'old'"),
+    (["check", "/nonexistent/spec.txt"], "错误：/nonexistent/spec.txt：文件不存在"),
+    (["check", str(Path(__file__).parent / "conftest.py") + ".d", "--json"], "错误："),
+    (["check", "x.txt", "--fail-on", "old"], "错误：--fail-on 中无法识别的状态 'old'"),
 ])
 def test_bad_arguments_exit_2(setup, args, message):
     result = kb(setup, *args)

@@ -235,7 +235,7 @@ def test_a_folder_recursively_with_per_file_summary_and_reports(setup, tmp_path)
     result = kb(setup, "check", str(setup["docs"]), "--xlsx", str(xlsx), "--csv-file", str(csv_file))
     assert result.exit_code == 1
     assert "文件汇总" in result.stdout and "无法读取" in result.stdout
-    assert "Error: " in result.stderr and "damaged or unreadable PDF" in result.stderr
+    assert "错误：" in result.stderr and "PDF 已损坏或无法读取" in result.stderr
     report = json.loads(kb(setup, "check", str(setup["docs"]), "--json").stdout)
     assert [Path(e["file"]).name for e in report["per_file"]] == ["synthetic_broken.pdf"] + sorted(
         f.name for f in setup["files"].values())  # sub/ sorts before synthetic_…

@@ -92,9 +92,9 @@ def test_encrypted_and_damaged_pdfs_are_one_line():
     pdf.set_font("Helvetica", size=11)
     pdf.cell(0, 8, "GB/T 1.1-2020")
     pdf.set_encryption(owner_password="owner", user_password="user", encryption_method=EncryptionMethod.RC4)
-    with pytest.raises(ParseError, match=r"^x\.pdf: encrypted PDF \(needs a password\)"):
+    with pytest.raises(ParseError, match=r"^x\.pdf：PDF 已加密（需要密码）"):
         pdf_lines(bytes(pdf.output()), "x.pdf")
-    with pytest.raises(ParseError, match=r"^x\.pdf: damaged or unreadable PDF"):
+    with pytest.raises(ParseError, match=r"^x\.pdf：PDF 已损坏或无法读取"):
         pdf_lines(synthetic_flate_pdf(1 << 20)[:300], "x.pdf")
 
 

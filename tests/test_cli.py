@@ -56,7 +56,7 @@ def test_get_many_numbers_reports_unknown_ones(dirs):
     assert result.exit_code == 1
     answers = json.loads(result.stdout)
     assert answers[0]["number"] == "DB23/T 2419-2026"
-    assert answers[1] == {"query": "GB/T 9999999-2020", "error": "GB/T 9999999-2020 is not in the knowledge base"}
+    assert answers[1] == {"query": "GB/T 9999999-2020", "error": "知识库中没有 GB/T 9999999-2020"}
 
 
 def test_search_rice_local_json(dirs):
@@ -83,12 +83,12 @@ def test_stats(dirs):
 
 
 @pytest.mark.parametrize("args, code, message", [
-    (["get", "GB/T"], 2, "Error: not a standard number: 'GB/T' (the sequence number after 'GB/T' is missing)"),
-    (["search", '"unbalanced'], 2, "Error: unbalanced quote in query"),
-    (["search", ""], 2, "Error: empty query"),
-    (["search", "水稻", "--level", "city"], 2, "Error: unknown level 'city'"),
-    (["search", "水稻", "--region", "火星"], 2, "Error: unknown region '火星'"),
-    (["get", "GB/T 9999999-2020"], 1, "Error: GB/T 9999999-2020 is not in the knowledge base"),
+    (["get", "GB/T"], 2, "错误：不是标准号：'GB/T'（'GB/T' 后缺少顺序号）"),
+    (["search", '"unbalanced'], 2, "错误：查询 '\"unbalanced' 中的引号不成对"),
+    (["search", ""], 2, "错误：查询为空"),
+    (["search", "水稻", "--level", "city"], 2, "错误：无法识别的层级 'city'"),
+    (["search", "水稻", "--region", "火星"], 2, "错误：无法识别的地区 '火星'"),
+    (["get", "GB/T 9999999-2020"], 1, "错误：知识库中没有 GB/T 9999999-2020"),
 ])
 def test_bad_input_is_one_line_and_non_zero(dirs, args, code, message):
     result = kb(dirs, *args)
@@ -106,7 +106,7 @@ def test_corrupt_corpus_line_is_reported_and_the_rest_load(tmp_path):
     result = runner.invoke(cli.app, ["--index", str(tmp_path / "ix"), "--corpus", str(corpus), "build"])
     assert result.exit_code == 1
     assert f"{corpus / 'standards.jsonl'}:3: invalid JSON" in result.stderr
-    assert "the other 1461 records were indexed" in result.stderr
+    assert "其余 1461 条记录已建入索引" in result.stderr
     found = runner.invoke(cli.app, ["--index", str(tmp_path / "ix"), "--corpus", str(corpus), "get", "DB23/T 2419-2026"])
     assert found.exit_code == 0
 

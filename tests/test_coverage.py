@@ -219,13 +219,13 @@ def test_level_group_names():
 def test_unknown_category_is_a_clear_error(real):
     result = runner.invoke(cli.app, [*real[0], "cover", "量子引力波"])
     assert result.exit_code == 1
-    assert "Error: no category matches '量子引力波'" in result.stderr
+    assert "错误：no category matches '量子引力波'" in result.stderr
     assert "Traceback" not in result.output
 
 
 def test_unknown_ccs_code_is_a_clear_error(real):
     result = runner.invoke(cli.app, [*real[0], "cover", "K99"])
-    assert result.exit_code == 1 and "Error: unknown CCS code K99" in result.stderr
+    assert result.exit_code == 1 and "错误：unknown CCS code K99" in result.stderr
 
 
 def test_empty_query_is_bad_input(real):
@@ -240,7 +240,7 @@ def test_empty_corpus_is_a_clear_error(tmp_path):
     dirs = ["--index", str(tmp_path / "index"), "--corpus", str(tmp_path / "corpus")]
     result = runner.invoke(cli.app, [*dirs, "cover", "水稻"])
     assert result.exit_code == 1
-    assert "Error: the knowledge base holds no standards" in result.stderr
+    assert "错误：知识库中没有任何标准" in result.stderr
     assert "Traceback" not in result.output
 
 

@@ -475,7 +475,7 @@ def test_cli_crawl_failure_exits_1_with_the_reasons(mirror, tmp_path, monkeypatc
         "抓取 openstd：4 个页面（缓存 0，此前已完成 0），新增 3，更新 0，未变 0",
         f"  失败 {D2009}：HTTP 404",
         "用 --resume 继续：已完成的页面不再抓取，失败的页面重试。",
-        "运行 `kb index update` 使索引包含这些记录。"]
+        "还没有索引：运行 `kb build` 建立索引（包含这些记录），或直接检索，首次使用时会自动建立。"]
     result = kb_crawl(tmp_path, monkeypatch, "ttbz", "--query", "T/ZS 0467—2023",
                       "--base-url", mirror.base_url)
     assert result.exit_code == 0  # a refusal is reported, not a failure
@@ -485,4 +485,4 @@ def test_cli_crawl_failure_exits_1_with_the_reasons(mirror, tmp_path, monkeypatc
 def test_cli_crawl_bad_source_is_a_usage_error(tmp_path, monkeypatch):
     result = kb_crawl(tmp_path, monkeypatch, "nowhere")
     assert result.exit_code == 2
-    assert result.stderr.startswith("Error: unknown source 'nowhere'")
+    assert result.stderr.startswith("错误：unknown source 'nowhere'")

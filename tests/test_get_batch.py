@@ -88,15 +88,15 @@ def test_record_index_agrees_with_the_whoosh_index(setup):
                 sorted(r.number for r in setup["index"].lookup(text)), text
     finally:
         kb_index.close()
-    with pytest.raises(NotFound, match="GB/T 9999999 is not in the knowledge base"):
+    with pytest.raises(NotFound, match="知识库中没有 GB/T 9999999"):
         setup["index"].lookup("GB/T 9999999")
 
 
 def test_batch_keeps_going_past_unknown_numbers(setup):
     answers = lookup_numbers(setup["index"], ["GB/T 1.1-2020", "GB/T 9999999-2020", "GB/T"], TODAY)
     assert answers[0]["number"] == "GB/T 1.1-2020"
-    assert answers[1] == {"query": "GB/T 9999999-2020", "error": "GB/T 9999999-2020 is not in the knowledge base"}
-    assert answers[2]["error"].startswith("not a standard number: 'GB/T'")
+    assert answers[1] == {"query": "GB/T 9999999-2020", "error": "知识库中没有 GB/T 9999999-2020"}
+    assert answers[2]["error"].startswith("不是标准号：'GB/T'")
 
 
 # -- number lists ---------------------------------------------------------------------------------
@@ -112,7 +112,7 @@ def test_number_list_from_csv_column_and_detected_header(tmp_path):
     path.write_text("序号,标准编号,备注\n1,GB/T 1.1-2020,\n2,,空行\n3,YS/T 575,系列\n", encoding="utf-8-sig")
     assert read_number_list(path) == ["GB/T 1.1-2020", "YS/T 575"]  # 标准编号 is a known header word
     assert read_number_list(path, column="备注") == ["空行", "系列"]
-    with pytest.raises(BadInput, match=r"has no column '标准号'; its columns are 序号, 标准编号, 备注"):
+    with pytest.raises(BadInput, match=r"中没有列 '标准号'；现有的列：序号, 标准编号, 备注"):
         read_number_list(path, column="标准号")
 
 
@@ -142,7 +142,7 @@ def test_get_from_xlsx_column_json(setup, tmp_path):
     answers = json.loads(result.stdout)
     assert [a.get("number") for a in answers] == ["DB23/T 2419-2026", "GB/T 1.1-2020", None]
     assert answers[1]["note"].startswith("GB/T 1.1 未注明年份，显示现行版本 GB/T 1.1-2020")
-    assert answers[2]["error"] == "GB/T 9999999-2020 is not in the knowledge base"
+    assert answers[2]["error"] == "知识库中没有 GB/T 9999999-2020"
 
 
 def test_get_from_a_one_number_file_is_still_a_list(setup, tmp_path):
@@ -176,8 +176,8 @@ def test_get_series_human_lists_parts(setup):
 
 
 @pytest.mark.parametrize("args, code, message", [
-    (["get", "--from", "MISSING.csv"], 2, "Error: MISSING.csv: no such file"),
-    (["get"], 2, "Error: give standard numbers, or --from FILE"),
+    (["get", "--from", "MISSING.csv"], 2, "错误：MISSING.csv：文件不存在"),
+    (["get"], 2, "错误：请给出标准号，或用 --from 文件"),
 ])
 def test_get_bad_input(setup, args, code, message):
     result = kb(setup, *args)
@@ -190,7 +190,7 @@ def test_get_missing_column_is_one_line(setup, tmp_path):
     path = _xlsx(tmp_path / "list.xlsx", [["名称", "编码"], ["佳木斯大米", "DB23/T 2419-2026"]])
     result = kb(setup, "get", "--from", str(path), "--column", "标准号")
     assert result.exit_code == 2
-    assert result.stderr == f"Error: {path} has no column '标准号'; its columns are 名称, 编码\n"
+    assert result.stderr == f"错误：{path} 中没有列 '标准号'；现有的列：名称, 编码\n"
 
 
 def test_get_unreadable_list(setup, tmp_path):
@@ -198,13 +198,13 @@ def test_get_unreadable_list(setup, tmp_path):
     path.write_bytes(b"not a workbook")
     result = kb(setup, "get", "--from", str(path))
     assert result.exit_code == 1
-    assert result.stderr.startswith(f"Error: {path} is not a readable XLSX workbook")
+    assert result.stderr.startswith(f"错误：{path} is not a readable XLSX workbook")
 
 
 def test_empty_list_and_column_on_a_text_list(tmp_path):
     path = tmp_path / "empty.txt"
     path.write_text("# nothing yet\n\n", encoding="utf-8")
-    with pytest.raises(BadInput, match="lists no standard numbers"):
+    with pytest.raises(BadInput, match="中没有标准号"):
         read_number_list(path)
-    with pytest.raises(BadInput, match="--column needs a CSV or XLSX file, not empty.txt"):
+    with pytest.raises(BadInput, match="--column 只用于 CSV 或 XLSX 文件，不能用于 empty.txt"):
         read_number_list(path, column="标准号")

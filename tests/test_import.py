@@ -45,7 +45,7 @@ def test_csv_with_chinese_headers(tmp_path):
     assert table.records[0].implementation_date == "2009-05-01"
     assert table.records[0].replaces == ["GB/T 5023.1-1997"]
     assert table.records[0].status == "current"
-    assert table.errors == ["清单.csv:row 4: not a standard number: 'not a number' (unknown prefix 'NOTANUMBER')"]
+    assert table.errors == ["清单.csv:row 4: 不是标准号：'not a number'（无法识别的代号 'NOTANUMBER'）"]
 
 
 def test_gb18030_csv(tmp_path):
@@ -110,7 +110,7 @@ def test_a_131k_character_field_costs_its_row_and_odd_rows_are_reported(tmp_path
         "synthetic_hostile.csv:row 2: unreadable CSV row (field larger than field limit (131072))",
         "synthetic_hostile.csv:row 3: unknown status '暂停', stored as 未知",
         "synthetic_hostile.csv:row 4: DB11/T 3-2025 cannot replace itself; left out of replaces",
-        "replacement cycle: DB11/T 5-2025 → DB11/T 6-2025 → DB11/T 5-2025"]
+        "替换关系成环：DB11/T 5-2025 → DB11/T 6-2025 → DB11/T 5-2025"]
     records = load_records(tmp_path / "corpus" / STANDARDS_FILE).records
     assert sorted(records) == ["DB11/T 2-2025", "DB11/T 3-2025", "DB11/T 5-2025", "DB11/T 6-2025"]
     assert records["DB11/T 3-2025"].replaces == [] and records["DB11/T 2-2025"].status == "unknown"

@@ -69,12 +69,12 @@ def test_flipped_stored_field_bytes(index):
     for args in (["search", "标准"], ["get", "AQ 1051-2008"]):
         result = kb(index, *args)
         assert result.exit_code == 4, result.output
-        assert result.stderr.startswith("Error: the index is damaged (zlib.error: ")
+        assert result.stderr.startswith("错误：索引已损坏（zlib.error: ")
         assert "Hint: run `kb index rebuild`" in result.stderr
     updated = kb(index, "index", "update")
     assert updated.exit_code == 4
     segment = next(gen.glob("records_*.seg")).name
-    assert updated.stderr.startswith(f"Error: index generation {gen.name} is damaged: {segment} changed")
+    assert updated.stderr.startswith(f"错误：索引版本 {gen.name} 已损坏（{segment} changed")
     verified = json.loads(kb(index, "index", "verify", "--json").stdout)
     assert verified["exit_code"] == 4
     assert [c["ok"] for c in verified["checks"] if c["name"] == "files"] == [False]
@@ -87,7 +87,7 @@ def test_a_deleted_clause_segment(index):
     clause_segment.unlink()
     updated = kb(index, "index", "update")
     assert updated.exit_code == 4
-    assert updated.stderr.startswith(f"Error: index generation {gen.name} is damaged: {clause_segment.name} missing")
+    assert updated.stderr.startswith(f"错误：索引版本 {gen.name} 已损坏（{clause_segment.name} missing")
     assert kb(index, "index", "verify").exit_code == 4
     assert_rebuild_recovers(index)
 
@@ -96,7 +96,7 @@ def test_a_current_pointer_that_is_not_utf8(index):
     (index[1] / store.POINTER).write_bytes(b"\xff\xfe gen-\x80\n")
     searched = kb(index, "search", "标准")
     assert searched.exit_code == 4
-    assert searched.stderr.startswith(f"Error: the CURRENT file of {index[1]} is damaged (it names no generation)")
+    assert searched.stderr.startswith(f"错误：{index[1]} 的 CURRENT 文件已损坏（未指向任何索引版本）")
     assert kb(index, "index", "verify").exit_code == 4
     assert kb(index, "index", "update").exit_code == 4
     assert_rebuild_recovers(index)

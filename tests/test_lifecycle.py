@@ -174,9 +174,9 @@ def test_second_writer_exits_3_at_once_or_waits_with_wait(index, corpus):
         for command in (["index", "rebuild"], ["index", "update"], ["build"]):
             result = kb(index, corpus, *command)
             assert result.exit_code == 3
-            assert result.stderr.startswith(f"Error: another kb process is writing the index in {index} "
-                                            f"(pid {holder.pid}, since ")
-            assert "Hint: wait for it, or pass --wait SECONDS" in result.stderr
+            assert result.stderr.startswith(f"错误：另一个 kb 进程正在写入 {index} 中的索引"
+                                            f"（pid {holder.pid}，开始于 ")
+            assert "提示：等它结束，或加 --wait 秒数" in result.stderr
         locked = kb(index, corpus, "index", "rebuild", "--json")
         assert locked.exit_code == 3
         assert json_lines(locked.stdout)[-1]["event"] == "error"
@@ -265,11 +265,11 @@ def test_damaged_segment_is_reported_and_rebuild_recovers(index, corpus, damage)
     assert report["checks"][0]["name"] == "open" and report["checks"][0]["ok"] is False
     searched = kb(index, corpus, "search", "标准")
     assert searched.exit_code == 4
-    assert searched.stderr.startswith(f"Error: index generation {segment.parent.name} cannot be opened (")
-    assert "Hint: run `kb index rebuild`" in searched.stderr
+    assert searched.stderr.startswith(f"错误：无法打开索引版本 {segment.parent.name}（")
+    assert "提示：运行 `kb index rebuild`" in searched.stderr
     updated = kb(index, corpus, "index", "update")  # must not copy a damaged generation
     assert updated.exit_code == 4
-    assert updated.stderr.startswith(f"Error: index generation {segment.parent.name} is damaged")
+    assert updated.stderr.startswith(f"错误：索引版本 {segment.parent.name} 已损坏（")
     assert kb(index, corpus, "index", "rebuild").exit_code == 0
     assert kb(index, corpus, "index", "verify").exit_code == 0
     assert kb(index, corpus, "search", "标准").exit_code == 0
@@ -284,8 +284,8 @@ def test_damaged_record_hashes_make_update_refuse_and_rebuild_recover(index, cor
         hashes.write_text(hashes.read_text(encoding="utf-8")[:100], encoding="utf-8")
     updated = kb(index, corpus, "index", "update")  # would keep deleted records, or re-add every one
     assert updated.exit_code == 4
-    assert updated.stderr.startswith(f"Error: index generation {hashes.parent.name} ")
-    assert "Hint: run `kb index rebuild`" in updated.stderr
+    assert updated.stderr.startswith(f"错误：索引版本 {hashes.parent.name} ")
+    assert "提示：运行 `kb index rebuild`" in updated.stderr
     assert kb(index, corpus, "search", "标准").exit_code == 0  # readers never read the hashes
     assert kb(index, corpus, "index", "rebuild").exit_code == 0
     assert kb(index, corpus, "index", "update").exit_code == 0
@@ -297,14 +297,14 @@ def test_version_mismatch_exits_5_with_the_hint_to_rebuild(index, corpus):
     meta["schema"] = 0
     meta_path.write_text(json.dumps(meta), encoding="utf-8")
     needs = f"{VERSION['schema']}/{VERSION['analyzer']}"
-    message = (f"Error: the index in {index} was built with schema/analyzer 0/{VERSION['analyzer']}, "
-               f"this kb needs {needs}\n")
+    message = (f"错误：{index} 中的索引由 schema/analyzer 0/{VERSION['analyzer']} 建立，"
+               f"当前 kb 需要 {needs}\n")
     for command in (["search", "标准"], ["get", sorted(records(corpus))[0]], ["stats"], ["index", "update"]):
         result = kb(index, corpus, *command)
         assert result.exit_code == 5, command
-        assert result.stderr == message + "Hint: run `kb index rebuild`\n"
+        assert result.stderr == message + "提示：运行 `kb index rebuild`\n"
     verified = kb(index, corpus, "index", "verify")
-    assert verified.exit_code == 5 and "run `kb index rebuild`" in verified.stdout
+    assert verified.exit_code == 5 and "运行 `kb index rebuild`" in verified.stdout
     assert kb(index, corpus, "index", "rebuild").exit_code == 0
     assert kb(index, corpus, "search", "标准").exit_code == 0
 
@@ -334,7 +334,7 @@ def test_full_disk_leaves_the_old_generation_serving(index, corpus, monkeypatch,
         result = kb(index, corpus, *command)
         assert result.exit_code == 1, (command, result.output)
         assert result.stderr.splitlines()[0] == (
-            f"Error: cannot write the index in {index}: No space left on device; generation {serving} still serves")
+            f"错误：无法写入 {index} 中的索引：No space left on device；仍在使用索引版本 {serving}")
         assert store.current_name(index) == serving and generations(index) == on_disk
     monkeypatch.undo()
     assert kb(index, corpus, "search", "标准").exit_code == 0
@@ -350,7 +350,8 @@ def test_json_emits_one_event_per_line_and_a_final_summary(index, corpus):
     assert [e["event"] for e in events] == ["start", "progress", "commit", "done"]
     assert events[0] == {"t": events[0]["t"], "event": "start", "action": "rebuild", "total": SIZE,
                          "generation": events[-1]["generation"]}
-    assert events[1] == {"t": events[1]["t"], "event": "progress", "done": SIZE, "total": SIZE}
+    assert events[1] == {"t": events[1]["t"], "event": "progress", "phase": "records", "done": SIZE, "total": SIZE,
+                         "eta": 0.0}
     assert [e["t"] for e in events] == sorted(e["t"] for e in events)
     summary = events[-1]
     assert {k: v for k, v in summary.items() if k not in ("t", "seconds", "generation")} == {
@@ -382,11 +383,11 @@ def test_corrupt_corpus_line_is_reported_and_the_other_records_indexed(index, co
         result = kb(index, corpus, *command)
         assert result.exit_code == 1
         warning, error = result.stderr.splitlines()
-        assert warning.startswith(f"Warning: skipped {path}:5: invalid JSON (Expecting property name")
-        assert error == f"Error: 1 corpus line(s) could not be read; the other {SIZE - 1} records were indexed"
+        assert warning.startswith(f"警告：已跳过 {path}:5: invalid JSON (Expecting property name")
+        assert error == f"错误：语料中有 1 行无法读取；其余 {SIZE - 1} 条记录已建入索引"
         summary = json_lines(result.stdout)[-1]
         assert summary["event"] == "done" and summary["records"] == SIZE - 1
-        assert summary["corpus_errors"] == [warning.removeprefix("Warning: skipped ")]
+        assert summary["corpus_errors"] == [warning.removeprefix("警告：已跳过 ")]
     kb_ = KnowledgeIndex.open(index)
     assert kb_.doc_count() == SIZE - 1
     kb_.close()
@@ -396,8 +397,8 @@ def test_missing_corpus_never_replaces_the_index(index, tmp_path):
     serving = store.current_name(index)
     result = kb(index, tmp_path / "no-corpus", "index", "rebuild")
     assert result.exit_code == 1
-    assert result.stderr.startswith(f"Error: no corpus at {tmp_path / 'no-corpus'} "
-                                    f"({STANDARDS_FILE} is missing); the index was not changed")
+    assert result.stderr.startswith(f"错误：{tmp_path / 'no-corpus'} 不是语料目录"
+                                    f"（缺少 {STANDARDS_FILE}）；索引未改动")
     assert store.current_name(index) == serving
 
 

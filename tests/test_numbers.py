@@ -97,12 +97,12 @@ def test_part_keys_do_not_collide():
 
 
 @pytest.mark.parametrize("text, message", [
-    ("GB/T", "sequence number"),
-    ("", "empty"),
-    ("XYZ 123-2020", "unknown prefix 'XYZ'"),
-    ("DB99/T 12-2020", "unknown region code DB99"),
-    ("GB/T 123-1850", "implausible year"),
-    ("电线电缆", "should start with a prefix"),
+    ("GB/T", "后缺少顺序号"),
+    ("", "标准号为空"),
+    ("XYZ 123-2020", "无法识别的代号 'XYZ'"),
+    ("DB99/T 12-2020", "地区代码 DB99 无法识别"),
+    ("GB/T 123-1850", "年份 '1850' 不合理"),
+    ("电线电缆", "标准号以 GB/T、DB11/T、T/CAS 等代号开头"),
 ])
 def test_bad_numbers(text, message):
     with pytest.raises(NumberError, match=message):

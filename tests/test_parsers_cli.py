@@ -33,20 +33,20 @@ def test_parse_human_output_with_url():
 def test_parse_refusal_is_a_warning():
     result = runner.invoke(cli.app, ["parse", "ttbz.list", str(DECODED / "t-zs-0467_2023__00.html")])
     assert result.exit_code == 0
-    assert "the site refused the request: Knownsec CloudWAF" in result.stderr
+    assert "网站拒绝了请求：Knownsec CloudWAF" in result.stderr
 
 
 def test_parse_errors_are_one_line(tmp_path):
     result = runner.invoke(cli.app, ["parse", "samr.nope", str(DECODED / "gb_t_1_1__09.html")])
-    assert result.exit_code == 2 and result.stderr.startswith("Error: unknown source 'samr.nope'")
+    assert result.exit_code == 2 and result.stderr.startswith("错误：无法识别的来源 'samr.nope'")
     result = runner.invoke(cli.app, ["parse", "auto", str(tmp_path / "none.html")])
-    assert result.exit_code == 1 and "Error: no such file" in result.stderr
+    assert result.exit_code == 1 and "错误：文件不存在" in result.stderr
     page = tmp_path / "page.html"
     page.write_bytes(b"<html><body>hello</body></html>")
     result = runner.invoke(cli.app, ["parse", "auto", str(page)])
     assert result.exit_code == 1
-    assert result.stderr.strip() == ("Error: page.html: this is not a page any parser recognises; "
-                                     "name its parser instead of auto")
+    assert result.stderr.strip() == ("错误：page.html：this is not a page any parser recognises；"
+                                     "请指明解析器，不要用 auto")
     result = runner.invoke(cli.app, ["parse", "openstd.list", str(DECODED / "gb_t_1_1__00.html")])
     assert result.exit_code == 1 and "redirect response (301 Moved Permanently)" in result.stderr
     assert "Traceback" not in result.output

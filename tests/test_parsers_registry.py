@@ -213,11 +213,11 @@ def test_parse_file_of_a_saved_redirect():
 
 
 def test_parse_file_errors(tmp_path):
-    with pytest.raises(NotFound, match="no such file"):
+    with pytest.raises(NotFound, match="文件不存在"):
         parse_file(None, tmp_path / "missing.html")
-    with pytest.raises(BadInput, match="unknown source 'samr.nope': use one of announcement.json"):
+    with pytest.raises(BadInput, match="无法识别的来源 'samr.nope'：可用 announcement.json"):
         parse_file("samr.nope", PAGES / "pilotstd/stdgov_sample.html")
-    with pytest.raises(BadInput, match="cannot read"):
+    with pytest.raises(BadInput, match="无法读取"):
         parse_file(None, tmp_path)
     garbage = tmp_path / "garbage.html"
     garbage.write_bytes(b"<html><body>nothing here</body></html>")

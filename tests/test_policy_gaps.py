@@ -163,11 +163,11 @@ def test_cli_xlsx(real, tmp_path):
 
 def test_bad_input(real, tmp_path):
     unknown = runner.invoke(cli.app, [*real[0], "policy-gaps", "不存在的政策"])
-    assert unknown.exit_code == 1 and "Error: no document matches '不存在的政策'" in unknown.stderr
+    assert unknown.exit_code == 1 and "错误：没有与 '不存在的政策' 对应的文本" in unknown.stderr
     missing = runner.invoke(cli.app, [*real[0], "policy-gaps", str(tmp_path / "nothing.txt")])
-    assert missing.exit_code == 1 and "Error: no file" in missing.stderr
+    assert missing.exit_code == 1 and "错误：没有文件" in missing.stderr
     unwritable = runner.invoke(cli.app, [*real[0], "policy-gaps", POLICY, "--xlsx", str(tmp_path / "no" / "x.xlsx")])
-    assert unwritable.exit_code == 1 and "Error: cannot write" in unwritable.stderr
+    assert unwritable.exit_code == 1 and "错误：无法写入" in unwritable.stderr
     assert "Traceback" not in unknown.output + missing.output + unwritable.output
     with pytest.raises(NotFound):
         load_policy("不存在的政策", real[2])
@@ -179,4 +179,4 @@ def test_empty_corpus(tmp_path):
     (corpus / "standards.jsonl").write_text("", encoding="utf-8")
     dirs = ["--index", str(tmp_path / "index"), "--corpus", str(corpus)]
     result = runner.invoke(cli.app, [*dirs, "policy-gaps", str(POLICY_FILE)])
-    assert result.exit_code == 1 and "Error: the knowledge base holds no standards" in result.stderr
+    assert result.exit_code == 1 and "错误：知识库中没有任何标准" in result.stderr

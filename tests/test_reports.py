@@ -6,6 +6,8 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import json
+import os
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -125,10 +127,10 @@ def test_a_short_review_cycle_flags_every_category_in_force(real):
 
 
 def test_bad_view_and_review_cycle(real):
-    with pytest.raises(BadInput, match="unknown view 'sector'"):
+    with pytest.raises(BadInput, match="无法识别的视图 'sector'"):
         gap_report(real[1], by="sector")
     result = runner.invoke(cli.app, [*real[0], "gaps", "--by", "sector"])
-    assert result.exit_code == 2 and "Error: unknown view 'sector': use one of ccs, ics, region" in result.stderr
+    assert result.exit_code == 2 and "错误：无法识别的视图 'sector'：可用 ccs, ics, region" in result.stderr
 
 
 # -- the formats ------------------------------------------------------------------------------------
@@ -188,18 +190,26 @@ def test_json_and_human_output(real):
     assert "标准覆盖缺口" in human.stdout and "现行标准均超过0.2年复审周期" in human.stdout
 
 
-def test_headless_chromium_renders_the_chart(written, tmp_path):
+def _chromium():
     browser = shutil.which("chromium") or shutil.which("chromium-browser")
     if browser is None:
-        pytest.skip("chromium is not installed (apt-get install -y chromium; .ci/run installs it)")
+        pytest.skip("chromium is not installed (make test runs scripts/ensure-test-packages, which installs it)")
+    return browser
+
+
+def _screenshot(page: Path, shot: Path, size: str, env: dict | None = None) -> None:
+    subprocess.run([_chromium(), "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                    "--disable-component-update", "--disable-sync", "--no-first-run",
+                    f"--user-data-dir={shot.parent / (shot.stem + '-profile')}", f"--screenshot={shot}",
+                    f"--window-size={size}", page.resolve().as_uri()],
+                   capture_output=True, timeout=120, check=False, env=env)
+    assert shot.exists() and shot.stat().st_size > 0
+
+
+def test_headless_chromium_renders_the_chart(written, tmp_path):
     Image = pytest.importorskip("PIL.Image", reason="Pillow is needed to read the screenshot")
     shot = tmp_path / "shot.png"
-    subprocess.run([browser, "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                    "--disable-component-update", "--disable-sync", "--no-first-run",
-                    f"--user-data-dir={tmp_path / 'profile'}", f"--screenshot={shot}", "--window-size=1200,900",
-                    written["html"].resolve().as_uri()],
-                   capture_output=True, timeout=120, check=False)
-    assert shot.exists() and shot.stat().st_size > 0
+    _screenshot(written["html"], shot, "1200,900")
     image = Image.open(shot).convert("RGB")
     assert image.size == (1200, 900)
     data = image.tobytes()
@@ -209,12 +219,58 @@ def test_headless_chromium_renders_the_chart(written, tmp_path):
     assert bar_green > 5_000  # the 现行（未确认） bars of the chart are on screen
 
 
+CELL, MARGIN = 120, 20  # px per character of the glyph probe, and from the page's corner
+
+
+def _glyph_probe(report: Path, tmp_path: Path, name: str, env: dict | None = None) -> list[bytes]:
+    """The report's title, in the report's own font stack, one character per 120 px cell at
+    96 px, screenshotted: each cell's grey pixels."""
+    Image = pytest.importorskip("PIL.Image", reason="Pillow is needed to read the screenshot")
+    page = report.read_text(encoding="utf-8")
+    title = re.search(r"<h1>(.*?)</h1>", page).group(1)[:6]
+    fonts = re.search(r"body\{font-family:([^;]*);", page).group(1)
+    cells = "".join(f'<div style="position:absolute;left:{MARGIN + i * CELL}px;top:{MARGIN}px;width:{CELL}px;height:{CELL}px;'
+                    f'font-size:96px;line-height:{CELL}px;text-align:center">{char}</div>'
+                    for i, char in enumerate(title))
+    probe = tmp_path / f"{name}.html"
+    probe.write_text(f'<!doctype html><meta charset="utf-8"><style>html{{overflow:hidden}}body{{margin:0;background:#fff;color:#000;'
+                     f'font-family:{fonts}}}</style>{cells}', encoding="utf-8")
+    shot = tmp_path / f"{name}.png"
+    _screenshot(probe, shot, "1000,300", env)
+    image = Image.open(shot).convert("L")
+    return [image.crop((MARGIN + i * CELL, MARGIN, MARGIN + (i + 1) * CELL, MARGIN + CELL)).tobytes()
+            for i in range(len(title))]
+
+
+def _looks_like_tofu(cells: list[bytes]) -> bool:
+    """Empty boxes: every character's cell is (nearly) the same picture, or has no ink."""
+    def differs(a: bytes, b: bytes) -> int:
+        return sum(1 for x, y in zip(a, b) if abs(x - y) > 96)
+
+    inked = [sum(1 for x in cell if x < 128) for cell in cells]
+    return min(inked) < 50 or max(differs(cells[0], cell) for cell in cells[1:]) < 200
+
+
+def test_the_report_draws_chinese_glyphs_not_empty_boxes(written, tmp_path):
+    """Against the fallback: with fontconfig limited to DejaVu (no CJK font) the same probe
+    renders boxes, which the check recognises; with the system's fonts it must not."""
+    real = _glyph_probe(written["html"], tmp_path, "real")
+    conf = tmp_path / "fonts.conf"
+    conf.write_text('<?xml version="1.0"?><!DOCTYPE fontconfig SYSTEM "fonts.dtd"><fontconfig>'
+                    f'<dir>/usr/share/fonts/truetype/dejavu</dir><cachedir>{tmp_path / "fc"}</cachedir></fontconfig>',
+                    encoding="utf-8")
+    fallback = _glyph_probe(written["html"], tmp_path, "fallback", env={**os.environ, "FONTCONFIG_FILE": str(conf)})
+    assert _looks_like_tofu(fallback), "the tofu check must recognise the no-CJK-font rendering"
+    assert not _looks_like_tofu(real), \
+        "Chinese renders as empty boxes: install a CJK font (make test runs scripts/ensure-test-packages: fonts-noto-cjk)"
+
+
 # -- bad output paths and an empty corpus ----------------------------------------------------------
 
 def test_unwritable_output_paths(real, tmp_path):
     missing = runner.invoke(cli.app, [*real[0], "gaps", "--xlsx", str(tmp_path / "no" / "such" / "g.xlsx")])
     assert missing.exit_code == 1
-    assert f"Error: cannot write {tmp_path / 'no' / 'such' / 'g.xlsx'}: folder" in missing.stderr
+    assert f"错误：无法写入 {tmp_path / 'no' / 'such' / 'g.xlsx'}：目录" in missing.stderr
     assert "Traceback" not in missing.output
     folder = runner.invoke(cli.app, [*real[0], "gaps", "--html", str(tmp_path)])
     assert folder.exit_code == 2 and "is a directory" in folder.output
@@ -225,7 +281,7 @@ def test_unwritable_output_paths(real, tmp_path):
         if _can_write(locked):
             pytest.skip("running as a user who may write anywhere")
         result = runner.invoke(cli.app, [*real[0], "gaps", "--csv", str(locked / "g.csv")])
-        assert result.exit_code == 1 and "Error: cannot write" in result.stderr
+        assert result.exit_code == 1 and "错误：无法写入" in result.stderr
     finally:
         locked.chmod(0o700)
 
@@ -240,7 +296,7 @@ def _can_write(folder: Path) -> bool:
 
 
 def test_writer_refuses_a_directory(tmp_path):
-    with pytest.raises(ReportError, match="it is a directory"):
+    with pytest.raises(ReportError, match="它是目录"):
         write_csv(tmp_path, Sheet("x", [("a", "甲")], []))
 
 
@@ -249,7 +305,7 @@ def test_empty_corpus(tmp_path):
     (tmp_path / "corpus" / "standards.jsonl").write_text("", encoding="utf-8")
     dirs = ["--index", str(tmp_path / "index"), "--corpus", str(tmp_path / "corpus")]
     result = runner.invoke(cli.app, [*dirs, "gaps", "--xlsx", str(tmp_path / "g.xlsx")])
-    assert result.exit_code == 1 and "Error: the knowledge base holds no standards" in result.stderr
+    assert result.exit_code == 1 and "错误：知识库中没有任何标准" in result.stderr
     assert not (tmp_path / "g.xlsx").exists()
 
 

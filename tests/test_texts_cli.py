@@ -81,7 +81,7 @@ def test_clause_search_puts_the_metrology_laws_first(dirs):
 def test_unknown_clause_and_document(dirs):
     missing = kb(dirs, "clause", "标准化法", "第九十九条")
     assert missing.exit_code == 1
-    assert missing.stderr.startswith("Error: no clause '第九十九条' in 中华人民共和国标准化法")
+    assert missing.stderr.startswith("错误：中华人民共和国标准化法（law:标准化法@2017-11-04）中没有条款 '第九十九条'")
     unknown = kb(dirs, "clause", "不存在的法", "第一条")
     assert unknown.exit_code == 1 and "Traceback" not in unknown.output
 

@@ -53,7 +53,7 @@ def test_ingest_a_folder(inbox, tmp_path):
     report = ingest([inbox], corpus=tmp_path / "corpus", progress=events.append)
     assert sorted(report.new) == ["law:合成示例计量办法", "policy:质量强国首善之区建设意见", "standard:GB/T 99901-2025"]
     assert sorted(Path(p).name for p in report.skipped) == ["README.md", "_index.md", "logo.png", "法律法规模版.md"]
-    assert report.errors == [f"{inbox / 'sub' / 'broken.pdf'}: damaged or unreadable PDF (PdfminerException)"]
+    assert report.errors == [f"{inbox / 'sub' / 'broken.pdf'}：PDF 已损坏或无法读取（PdfminerException）"]
     assert [e["event"] for e in events] == ["start", "error", "read", "read", "read", "done"]  # sorted paths
     assert events[0] == {"event": "start", "total": 4}
     stored = load_documents(tmp_path / "corpus" / "texts.jsonl").documents
@@ -96,7 +96,7 @@ def test_a_bad_store_is_never_overwritten(tmp_path):
     good = Document.create("policy", "甲意见", "正文")
     store.write_text(good.to_json() + "\n{broken\n", encoding="utf-8")
     before = store.read_bytes()
-    with pytest.raises(CorpusError, match=r"texts\.jsonl:2: invalid JSON .*fix the texts file before ingesting"):
+    with pytest.raises(CorpusError, match=r"texts\.jsonl:2: invalid JSON .*请先修正文本文件再收录"):
         ingest([POLICY], corpus=tmp_path)
     assert store.read_bytes() == before
 
@@ -111,10 +111,10 @@ def test_errors_leave_stored_texts_alone(tmp_path):
 
 
 @pytest.mark.parametrize("inputs,kwargs,message", [
-    (["https://www.gov.cn/zhengce/content.htm"], {}, "fetch URLs with the crawler"),
-    (["/nonexistent/nowhere.txt"], {}, "no such file or directory"),
-    ([POLICY, STANDARD], {"title": "一个标题"}, "--title applies to one file"),
-    ([POLICY], {"kind": "novel"}, "kind 'novel' is not one of policy, law, standard"),
+    (["https://www.gov.cn/zhengce/content.htm"], {}, "网址请用 kb crawl 抓取"),
+    (["/nonexistent/nowhere.txt"], {}, "文件或目录不存在"),
+    ([POLICY, STANDARD], {"title": "一个标题"}, "--title 只用于单个文件"),
+    ([POLICY], {"kind": "novel"}, "类型 'novel' 不在 policy, law, standard 之中"),
 ])
 def test_bad_requests(tmp_path, inputs, kwargs, message):
     with pytest.raises(BadInput, match=message):
@@ -123,7 +123,7 @@ def test_bad_requests(tmp_path, inputs, kwargs, message):
 
 
 def test_standard_needs_a_number(tmp_path):
-    with pytest.raises(ParseError, match="no standard number on the cover"):
+    with pytest.raises(ParseError, match="封面上没有标准号"):
         document_from_bytes("1 范围\n本文件规定了…\n".encode(), "x.txt", kind="standard", title="无编号")
 
 

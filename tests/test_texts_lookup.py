@@ -37,8 +37,8 @@ def test_several_versions_prefer_the_latest_and_say_so(docs):
     match = resolve_document(docs, "计量法实施细则")
     assert match.document.id == "law:计量法实施细则@2022-03-29"
     assert match.versions == ["law:计量法实施细则@2022-03-29", "law:计量法实施细则@2018-03-19"]
-    assert match.note == ("2 versions match; using the latest, 2022-03-29 (law:计量法实施细则@2022-03-29); "
-                          "others: law:计量法实施细则@2018-03-19")
+    assert match.note == ("有 2 个版本，显示最新的 2022-03-29 （law:计量法实施细则@2022-03-29）；"
+                          "其他：law:计量法实施细则@2018-03-19")
 
 
 @pytest.mark.parametrize("arg", ["计量法实施细则@2018-03-19", "计量法实施细则@2018", "计量法实施细则(2018-03-19)",
@@ -60,10 +60,10 @@ def test_unique_part_of_a_title(docs):
 
 
 @pytest.mark.parametrize("arg,message", [
-    ("计量", "'计量' matches 2 documents: 中华人民共和国计量法, 中华人民共和国计量法实施细则; be more specific"),
-    ("食品安全法", "no document matches '食品安全法'; did you mean 产品质量法?"),
-    ("GB/T 1.1-2020", "no document matches 'GB/T 1.1-2020'"),
-    ("计量法实施细则@2019", "no version 2019 of 中华人民共和国计量法实施细则 (versions: 2022-03-29, 2018-03-19)"),
+    ("计量", "'计量' 对应 2 篇文本：中华人民共和国计量法、中华人民共和国计量法实施细则；请写得更具体"),
+    ("食品安全法", "没有与 '食品安全法' 对应的文本；是否要找：产品质量法？"),
+    ("GB/T 1.1-2020", "没有与 'GB/T 1.1-2020' 对应的文本"),
+    ("计量法实施细则@2019", "中华人民共和国计量法实施细则 没有 2019 版（已有版本：2022-03-29、2018-03-19）"),
 ])
 def test_unknown_documents(docs, arg, message):
     with pytest.raises(NotFound) as caught:
@@ -72,7 +72,7 @@ def test_unknown_documents(docs, arg, message):
 
 
 def test_empty_arguments(docs):
-    with pytest.raises(BadInput, match="empty document name"):
+    with pytest.raises(BadInput, match="文本名称为空"):
         resolve_document(docs, "  ")
     with pytest.raises(BadInput, match="empty clause reference"):
         lookup_clause(docs, "标准化法", "")
@@ -94,7 +94,7 @@ def test_law_paragraph_and_item_forms(docs):
     for ref in ["第四条第一项", "第四条(一)", "第4条第（一）项", "第四条第一款第一项"]:
         result = lookup_clause(docs, "计量法实施细则", ref)
         assert (result["path"], result["text"]) == ("第四条第一款第一项", "经国家鉴定合格；")
-        assert result["note"].startswith("2 versions match")
+        assert result["note"].startswith("有 2 个版本")
 
 
 @pytest.mark.parametrize("ref", ["八(一)", "八、(一)", "八、（一）", "八（一）", "第八部分(一)"])
@@ -146,12 +146,12 @@ def test_normalize_clause_ref(kind, ref, path):
 
 
 @pytest.mark.parametrize("doc,ref,message", [
-    ("标准化法", "第九百条", "no clause '第九百条' in 中华人民共和国标准化法 (law:标准化法@2017-11-04); "
-                            "articles run 第一条–第四十五条; nearest: 第四条, 第九条, 第十九条, 第二十九条, 第三十九条"),
-    ("质量强国首善之区建设意见", "(一)", "no clause '(一)' in 质量强国首善之区建设意见 "
-                                     "(policy:质量强国首善之区建设意见); nearest: "),
-    ("GB/T 99901", "9.9", "no clause '9.9' in 合成示例 质量基础设施一站式服务 通用要求 (standard:GB/T 99901-2025); "
-                          "nearest: 封面, 前言, 引言, 1, 2, 3"),
+    ("标准化法", "第九百条", "中华人民共和国标准化法（law:标准化法@2017-11-04）中没有条款 '第九百条'；"
+                            "条文从第一条到第四十五条；最接近的：第四条、第九条、第十九条、第二十九条、第三十九条"),
+    ("质量强国首善之区建设意见", "(一)", "质量强国首善之区建设意见（policy:质量强国首善之区建设意见）"
+                                     "中没有条款 '(一)'；最接近的："),
+    ("GB/T 99901", "9.9", "合成示例 质量基础设施一站式服务 通用要求（standard:GB/T 99901-2025）中没有条款 '9.9'；"
+                          "最接近的：封面、前言、引言、1、2、3"),
 ])
 def test_unknown_clause(docs, doc, ref, message):
     with pytest.raises(NotFound) as caught:
@@ -205,7 +205,7 @@ def test_legal_definitions_from_the_latest_version(docs):
     standard = terms(docs, "标准")
     assert standard[0]["path"] == "第二条" and standard[0]["doc"]["id"] == "law:标准化法@2017-11-04"
     assert [(e["term"], e["path"]) for e in terms(docs, "认证")] == [("认证", "第二条"), ("计量认证", "第五十六条第四项")]
-    with pytest.raises(NotFound, match="no term matching '量子' in 10 texts"):
+    with pytest.raises(NotFound, match="10 篇文本中没有与 '量子' 对应的术语"):
         terms(docs, "量子")
 
 
@@ -239,7 +239,7 @@ def test_split_citation(text, expected):
 
 
 def test_split_citation_needs_a_clause():
-    with pytest.raises(BadInput, match="cannot tell the document from the clause"):
+    with pytest.raises(BadInput, match="分出文本和条款"):
         split_citation("中华人民共和国民法典")
 
 
@@ -255,11 +255,11 @@ def test_a_law_stored_in_parts(civil_code):
     assert len(civil_code) == 8
     result = lookup_clause(civil_code, *split_citation("中华人民共和国民法典第五十四条"))
     assert result["doc"]["title"] == "中华人民共和国民法典·总则" and result["path"] == "第五十四条"
-    assert result["note"] == "中华人民共和国民法典 is stored in 8 parts; 第五十四条 is in 中华人民共和国民法典·总则"
+    assert result["note"] == "中华人民共和国民法典 分 8 部分收录；第五十四条 在 中华人民共和国民法典·总则 中"
     assert lookup_clause(civil_code, "民法典", "464")["doc"]["title"] == "中华人民共和国民法典·合同编"
     assert lookup_clause(civil_code, "民法典·合同编", "第四百六十四条")["path"] == "第四百六十四条"
-    with pytest.raises(NotFound, match=r"no clause '第二千条' in any of the 8 parts of 民法典 \(总则, 物权编, 合同编, "
-                                       r"人格权编, 婚姻家庭编, 继承编, 侵权责任编, 附则\)$"):
+    with pytest.raises(NotFound, match=r"民法典 的 8 个部分（总则、物权编、合同编、"
+                                       r"人格权编、婚姻家庭编、继承编、侵权责任编、附则）中都没有条款 '第二千条'$"):
         lookup_clause(civil_code, "民法典", "第二千条")
 
 

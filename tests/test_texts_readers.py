@@ -198,8 +198,8 @@ def test_ascii_pdf_from_fpdf2():
 
 
 @pytest.mark.parametrize("body,message", [
-    (b"%PDF-1.4\n1 0 obj << /Type /Catalog >> garbage", "damaged or unreadable PDF"),
-    (b"hello, not a pdf", "not a PDF file"),
+    (b"%PDF-1.4\n1 0 obj << /Type /Catalog >> garbage", "PDF 已损坏或无法读取"),
+    (b"hello, not a pdf", "不是 PDF 文件"),
 ])
 def test_bad_pdf(body, message):
     with pytest.raises(ParseError, match=message):
@@ -212,7 +212,7 @@ def test_pdf_without_text_layer():
     pdf = FPDF()
     pdf.add_page()
     pdf.rect(10, 10, 50, 50)
-    with pytest.raises(ParseError, match="no text layer"):
+    with pytest.raises(ParseError, match="没有文字层"):
         read_pdf(bytes(pdf.output()), "scan.pdf")
 
 
@@ -247,22 +247,22 @@ def test_docx_paragraphs_tables_and_title():
 
 def test_corrupt_docx():
     good = build_docx()
-    with pytest.raises(ParseError, match=r"^bad\.docx: damaged or unreadable DOCX"):
+    with pytest.raises(ParseError, match=r"^bad\.docx：DOCX 已损坏或无法读取"):
         read_docx(good[: len(good) // 2], "bad.docx")
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:
         archive.writestr("hello.txt", "not a word document")
-    with pytest.raises(ParseError, match="damaged or unreadable DOCX"):
+    with pytest.raises(ParseError, match="DOCX 已损坏或无法读取"):
         read_docx(buffer.getvalue(), "bad.docx")
 
 
 # -- bad input --------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("body,name,message", [
-    (b"\x00\x01\x02binary", "x.txt", "binary data"),
-    (bytes(range(0x80, 0x100)) * 4, "x.txt", "not UTF-8 or GB18030"),
-    (b"   \n\n", "x.txt", "no text"),
-    (b"anything", "old.doc", "old binary .doc"),
+    (b"\x00\x01\x02binary", "x.txt", "是二进制数据"),
+    (bytes(range(0x80, 0x100)) * 4, "x.txt", "不是 UTF-8 或 GB18030"),
+    (b"   \n\n", "x.txt", "没有文字"),
+    (b"anything", "old.doc", "不支持旧的二进制 .doc"),
 ])
 def test_bad_text_input(body, name, message):
     with pytest.raises(ParseError, match=message) as caught:

@@ -45,9 +45,9 @@ def test_item_kinds(text, kind, value):
 
 
 @pytest.mark.parametrize("text, error, message", [
-    ("  ", BadInput, "empty watch item"),
-    ("ccs:K1", BadInput, "'K1' is not a CCS category such as K13"),
-    ("number:水稻", NumberError, "not a standard number: '水稻'"),
+    ("  ", BadInput, "关注项为空"),
+    ("ccs:K1", BadInput, "'K1' 不是 CCS 类目（如 K13"),
+    ("number:水稻", NumberError, "不是标准号：'水稻'"),
 ])
 def test_bad_items(text, error, message):
     with pytest.raises(error, match=message):
@@ -88,7 +88,7 @@ def test_add_remove_list_and_the_file(_home):
 def test_removing_what_is_not_watched_changes_nothing(_home):
     change_watch(_home, "add", ["K13"])
     before = (_home / WATCH_FILE).read_text(encoding="utf-8")
-    with pytest.raises(NotFound, match="not on the watch list: series:GB/T 5606"):
+    with pytest.raises(NotFound, match="不在关注列表中：series:GB/T 5606"):
         change_watch(_home, "remove", ["K13", "GB/T 5606"])
     assert (_home / WATCH_FILE).read_text(encoding="utf-8") == before
 
@@ -96,7 +96,7 @@ def test_removing_what_is_not_watched_changes_nothing(_home):
 def test_corrupt_watch_file(_home):
     _home.mkdir(parents=True)
     (_home / WATCH_FILE).write_text("{not json", encoding="utf-8")
-    with pytest.raises(KbError, match="is not valid; fix or delete it"):
+    with pytest.raises(KbError, match="格式不对；请修正或删除"):
         WatchList.load(_home)
 
 
@@ -174,12 +174,12 @@ def test_cli_watch_and_nightly_alert(corpus, _home):
 def test_cli_watch_errors(corpus, _home):
     result = kb(corpus, "watch", "remove", "GB/T 5606")
     assert result.exit_code == 1
-    assert result.stderr.startswith("Error: not on the watch list: series:GB/T 5606")
+    assert result.stderr.startswith("错误：不在关注列表中：series:GB/T 5606")
     result = kb(corpus, "watch", "add", "ccs:K1")
-    assert result.exit_code == 2 and result.stderr.startswith("Error: 'K1' is not a CCS category")
+    assert result.exit_code == 2 and result.stderr.startswith("错误：'K1' 不是 CCS 类目")
     (_home / WATCH_FILE).write_text("[]", encoding="utf-8")
     result = kb(corpus, "changes", "--watched")
-    assert result.exit_code == 1 and "is not valid; fix or delete it" in result.stderr
+    assert result.exit_code == 1 and "格式不对；请修正或删除" in result.stderr
     assert "Traceback" not in result.output
 
 
@@ -191,7 +191,7 @@ def test_empty_watch_list(corpus):
 def test_unwritable_home_is_one_line(tmp_path):
     home = tmp_path / "file-not-dir"
     home.write_text("", encoding="utf-8")
-    with pytest.raises(KbError, match="cannot write the watch list"):
+    with pytest.raises(KbError, match="无法写入关注列表"):
         change_watch(home, "add", ["K13"])
 
 

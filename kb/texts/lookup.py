@@ -65,7 +65,7 @@ def resolve_document(documents: Documents, arg: str) -> DocMatch:
     docs = _as_list(documents)
     wanted = unicodedata.normalize("NFKC", arg or "").strip()
     if not wanted:
-        raise BadInput("empty document name")
+        raise BadInput("文本名称为空")
     by_id = {d.id: d for d in docs}
     if wanted in by_id:
         return DocMatch(by_id[wanted], [wanted])
@@ -80,19 +80,19 @@ def resolve_document(documents: Documents, arg: str) -> DocMatch:
     families = {_family(d) for d in candidates}
     if len(families) > 1:
         names = sorted({d.title for d in candidates})
-        raise NotFound(f"{arg!r} matches {len(names)} documents: {', '.join(names[:6])}; be more specific")
+        raise NotFound(f"{arg!r} 对应 {len(names)} 篇文本：{'、'.join(names[:6])}；请写得更具体")
     ordered = _newest_first(candidates)
     if version:
         chosen = [d for d in ordered if (d.version or d.dates.get("issued", "")).startswith(version)]
         if not chosen:
-            have = ", ".join(d.version or "undated" for d in ordered)
-            raise NotFound(f"no version {version} of {ordered[0].title} (versions: {have})")
+            have = "、".join(d.version or "未注明日期" for d in ordered)
+            raise NotFound(f"{ordered[0].title} 没有 {version} 版（已有版本：{have}）")
         ordered = chosen
     match = DocMatch(ordered[0], [d.id for d in ordered])
     if len(ordered) > 1:
-        others = ", ".join(d.id for d in ordered[1:])
-        match.note = (f"{len(ordered)} versions match; using the latest, {ordered[0].version or 'undated'} "
-                      f"({ordered[0].id}); others: {others}")
+        others = "、".join(d.id for d in ordered[1:])
+        match.note = (f"有 {len(ordered)} 个版本，显示最新的 {ordered[0].version or '未注明日期'} "
+                      f"（{ordered[0].id}）；其他：{others}")
     return match
 
 
@@ -118,9 +118,9 @@ def _candidates(docs: list[Document], wanted: str) -> list[Document]:
 def _not_found_message(docs: list[Document], arg: str) -> str:
     names = sorted({d.short_title for d in docs})
     near = difflib.get_close_matches(short_title(arg), names, n=3, cutoff=0.4)
-    hint = f"; did you mean {', '.join(near)}?" if near else \
-        (f"; {len(docs)} texts are stored, e.g. {', '.join(names[:3])}" if docs else "; no texts are stored")
-    return f"no document matches {arg!r}{hint}"
+    hint = f"；是否要找：{'、'.join(near)}？" if near else \
+        (f"；已收录 {len(docs)} 篇文本，例如 {'、'.join(names[:3])}" if docs else "；还没有收录任何文本")
+    return f"没有与 {arg!r} 对应的文本{hint}"
 
 
 # -- clauses ----------------------------------------------------------------------------
@@ -162,10 +162,10 @@ def _clause_not_found(doc: Document, tree: ClauseTree, ref: str, path: str) -> s
     near = difflib.get_close_matches(path, paths, n=5, cutoff=0.5)
     near.sort(key=paths.index)
     articles = tree.of_kind("article")
-    span = f"; articles run {articles[0].path}–{articles[-1].path}" if articles else ""
+    span = f"；条文从{articles[0].path}到{articles[-1].path}" if articles else ""
     if not near:
         near = tree.roots[:6]
-    return f"no clause {ref!r} in {doc.title} ({doc.id}){span}; nearest: {', '.join(near) or 'none'}"
+    return f"{doc.title}（{doc.id}）中没有条款 {ref!r}{span}；最接近的：{'、'.join(near) or '无'}"
 
 
 def clause_dict(tree: ClauseTree, clause: Clause, depth: int | None = None) -> dict:
@@ -205,6 +205,17 @@ def lookup_citation(documents: Documents, citation: str) -> dict:
     return lookup_clause(documents, *split_citation(citation))
 
 
+def lookup_words(documents: Documents, words: list[str]) -> dict:
+    """`kb clause` words: one whole citation (标准化法第十条), or DOC then REF, where DOC may be
+    several words (`GB/T 1.1-2020 5.2`: the last word is the clause)."""
+    words = [w for w in words if w.strip()]
+    if not words:
+        raise BadInput("请给出文本和条款，例如：kb clause 标准化法 第十条")
+    if len(words) == 1:
+        return lookup_citation(documents, words[0])
+    return lookup_clause(documents, " ".join(words[:-1]), words[-1])
+
+
 def document_parts(documents: Documents, doc_arg: str) -> list[Document]:
     """The parts of a law stored as several documents titled `<law>·<part>` (newest versions)."""
     whole = name_key(short_title(unicodedata.normalize("NFKC", doc_arg or "")))
@@ -232,9 +243,9 @@ def _lookup_in_parts(parts: list[Document], doc_arg: str, ref: str) -> dict:
         if clause is None:
             continue
         return {"doc": doc_dict(part), **clause_dict(tree, clause),
-                "note": f"{doc_arg} is stored in {len(parts)} parts; {ref} is in {part.title}"}
-    names = ", ".join(p.title.split("·", 1)[-1] for p in parts)
-    raise NotFound(f"no clause {ref!r} in any of the {len(parts)} parts of {doc_arg} ({names})")
+                "note": f"{doc_arg} 分 {len(parts)} 部分收录；{ref} 在 {part.title} 中"}
+    names = "、".join(p.title.split("·", 1)[-1] for p in parts)
+    raise NotFound(f"{doc_arg} 的 {len(parts)} 个部分（{names}）中都没有条款 {ref!r}")
 
 
 _CITATION = re.compile(r"^(?P<doc>.+?)\s*(?P<ref>第[一二三四五六七八九十百千零〇两0-9]+(?:条|章|编|节).*)$")
@@ -250,8 +261,8 @@ def split_citation(text: str) -> tuple[str, str]:
     head, _, tail = text.rpartition(" ")
     if head and tail and numbers.try_parse(head.strip()) is not None:
         return head.strip(), tail
-    raise BadInput(f"cannot tell the document from the clause in {text!r}; "
-                   "write it as <title>第N条 or <number> <clause>")
+    raise BadInput(f"无法从 {text!r} 分出文本和条款；"
+                   "请写成 <标题>第N条，或 <标准号> <条款>（如 标准化法 第十条）")
 
 
 # -- outline --------------------------------------------------------------------------
@@ -344,8 +355,8 @@ def terms(documents: Documents, word: str = "") -> list[dict]:
             if not key or key in name_key(entry["term"]) or (word and word.lower() in entry["english"].lower()):
                 found.append(entry)
     if not found:
-        raise NotFound(f"no term matching {word!r} in {len(_as_list(documents))} texts" if word
-                       else "no terms defined in the stored texts")
+        raise NotFound(f"{len(_as_list(documents))} 篇文本中没有与 {word!r} 对应的术语" if word
+                       else "已收录的文本中没有术语定义")
     return sorted(found, key=lambda e: name_key(e["term"]) != key)
 
 

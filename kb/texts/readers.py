@@ -66,7 +66,7 @@ def name_parts(name: str) -> tuple[str, str]:
 def format_of(name: str) -> str:
     suffix = PurePosixPath(urlparse(name).path if "://" in name else name).suffix.lower()
     if suffix == ".doc":
-        raise ParseError(f"{_short(name)}: old binary .doc files are not supported; save it as .docx")
+        raise ParseError(f"{_short(name)}：不支持旧的二进制 .doc 文件；请另存为 .docx")
     return FORMATS.get(suffix, "text")
 
 
@@ -75,7 +75,7 @@ def decode(body: bytes, name: str = "", declared: str = "") -> str:
     the label; else the declared charset, unless it is a one-byte charset (latin-1 …) and the
     bytes read as Chinese in GB18030; else GB18030. Binary input is refused."""
     if b"\x00" in body[:4096]:
-        raise ParseError(f"{_short(name)}: binary data, not text")
+        raise ParseError(f"{_short(name)}：是二进制数据，不是文本")
     text = _try_decode(body, "utf-8-sig")
     if text is None and declared:
         text = _try_decode(body, declared)
@@ -87,7 +87,7 @@ def decode(body: bytes, name: str = "", declared: str = "") -> str:
         if text is not None and not _plausible_chinese(text):
             text = None
     if text is None:
-        raise ParseError(f"{_short(name)}: not UTF-8 or GB18030 text")
+        raise ParseError(f"{_short(name)}：不是 UTF-8 或 GB18030 编码的文本")
     return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
@@ -203,7 +203,7 @@ def read_text(body: bytes, name: str = "") -> ReadResult:
     """Plain text: first line is the title if it looks like one; boilerplate is stripped."""
     lines = clean_lines(decode(body, name))
     if not lines:
-        raise ParseError(f"{_short(name)}: no text")
+        raise ParseError(f"{_short(name)}：没有文字")
     return _result(lines, name, "text")
 
 
@@ -255,7 +255,7 @@ def read_markdown(body: bytes, name: str = "") -> ReadResult:
     title = "·".join(t for t in titles[:2] if t)
     dates = dates_in(header_lines) if header else dates_in(_dated_lines(body_lines))
     if not body_lines and not header_lines:
-        raise ParseError(f"{_short(name)}: no text")
+        raise ParseError(f"{_short(name)}：没有文字")
     return ReadResult(text="\n".join(body_lines), title=title, dates=_version(dates, name_date),
                       format="markdown", name_title=name_title)
 
@@ -292,7 +292,7 @@ def _html_lines(body: bytes, name: str) -> tuple[str, list[str]]:
     try:
         soup = BeautifulSoup(markup, "lxml")
     except Exception as exc:  # lxml gives up on some binary garbage
-        raise ParseError(f"{_short(name)}: not readable HTML ({exc.__class__.__name__})") from exc
+        raise ParseError(f"{_short(name)}：无法读取的 HTML（{exc.__class__.__name__}）") from exc
     meta_title = _meta(soup, "ArticleTitle") or _meta(soup, "og:title")
     page_title = soup.title.get_text(" ", strip=True) if soup.title else ""
     for tag in soup(_DROP_TAGS):
@@ -305,7 +305,7 @@ def _html_lines(body: bytes, name: str) -> tuple[str, list[str]]:
             tag.decompose()
     main = _main_element(soup)
     if main is None:
-        raise ParseError(f"{_short(name)}: no text in the page")
+        raise ParseError(f"{_short(name)}：页面中没有文字")
     title = meta_title or _heading_in(main) or _SITE_SUFFIX.sub("", page_title)
     text = re.sub(r"[ \u00a0]+", " ", _text_with_breaks(main))
     lines = [re.sub(r"\s*\t[\s\t]*", "\t", line.strip(" \t")) for line in text.split("\n")]
@@ -344,7 +344,7 @@ def read_html(body: bytes, name: str = "") -> ReadResult:
     while lines and _BYLINE.match(lines[0]):
         lines = lines[1:]
     if not lines:
-        raise ParseError(f"{_short(name)}: no text in the page")
+        raise ParseError(f"{_short(name)}：页面中没有文字")
     return _result(lines, name, "html", title=title)
 
 
@@ -426,8 +426,8 @@ def _page_lines(page) -> list[str]:
 
 def _pdf_failure(name: str, exc: Exception) -> ParseError:
     if re.search(r"password|encrypt", f"{exc!r} {exc.__cause__!r} {exc.args!r}", re.I):
-        return ParseError(f"{_short(name)}: encrypted PDF (needs a password); save an unprotected copy")
-    return ParseError(f"{_short(name)}: damaged or unreadable PDF ({exc.__class__.__name__})")
+        return ParseError(f"{_short(name)}：PDF 已加密（需要密码）；请另存一份未加密的副本")
+    return ParseError(f"{_short(name)}：PDF 已损坏或无法读取（{exc.__class__.__name__}）")
 
 
 def pdf_lines(body: bytes, name: str = "") -> list[Line]:
@@ -436,7 +436,7 @@ def pdf_lines(body: bytes, name: str = "") -> list[Line]:
     import pdfplumber
 
     if not body.lstrip()[:5] == b"%PDF-":
-        raise ParseError(f"{_short(name)}: not a PDF file")
+        raise ParseError(f"{_short(name)}：不是 PDF 文件")
     limits.check_size(body, _short(name))
     limits.check_pdf_streams(body, _short(name))
     try:
@@ -455,7 +455,7 @@ def pdf_lines(body: bytes, name: str = "") -> list[Line]:
     lines = [Line(text, number) for number, page in enumerate(pages, 1) for text in page
              if not _PAGE_NUMBER.match(text) and text not in running]
     if not lines:
-        raise ParseError(f"{_short(name)}: the PDF has no text layer (a scan?)")
+        raise ParseError(f"{_short(name)}：PDF 没有文字层（扫描件？）")
     return lines
 
 
@@ -637,7 +637,7 @@ def docx_content(body: bytes, name: str = "") -> DocxContent:
         raise
     except (zipfile.BadZipFile, zipfile.LargeZipFile, KeyError, etree.XMLSyntaxError, OSError,
             EOFError, ValueError, NotImplementedError, RuntimeError, zlib.error) as exc:
-        raise ParseError(f"{_short(name)}: damaged or unreadable DOCX ({exc.__class__.__name__})") from exc
+        raise ParseError(f"{_short(name)}：DOCX 已损坏或无法读取（{exc.__class__.__name__}）") from exc
     return DocxContent(title, first_style[0] if first_style else "", lines, notes, margins)
 
 
@@ -652,7 +652,7 @@ def read_docx(body: bytes, name: str = "") -> ReadResult:
         lines = lines[1:]
     lines = clean_lines("\n".join(lines))
     if not lines:
-        raise ParseError(f"{_short(name)}: the document has no text")
+        raise ParseError(f"{_short(name)}：文档中没有文字")
     return _result(lines, name, "docx", title=title)
 
 
@@ -718,7 +718,7 @@ def read_bytes(body: bytes, name: str, fmt: str | None = None) -> ReadResult:
     reader = {"text": read_text, "markdown": read_markdown, "html": read_html,
               "pdf": read_pdf, "docx": read_docx}.get(fmt)
     if reader is None:
-        raise ParseError(f"{_short(name)}: unknown format {fmt!r}")
+        raise ParseError(f"{_short(name)}：无法识别的格式 {fmt!r}")
     return reader(body, name)
 
 
