@@ -218,7 +218,7 @@ def check(
     if as_json or as_csv:
         render.print_json(report) if as_json else render.print_csv(report["citations"], render.CHECK_COLUMNS)
         for error in report["errors"]:
-            render.err().print(f"Error: {error}", markup=False)
+            render.error(error)
     else:
         render.render_check(report, written)
     if report["failed"]:

@@ -193,10 +193,10 @@ def _overlaps(spans: list[tuple[int, int]], start: int, end: int) -> bool:
 
 def _reason(exc: Exception) -> str:
     message = str(exc)
-    year = re.search(r"implausible year '(\d+)'", message)
+    year = re.search(r"年份 '(\d+)' 不合理", message)
     if year:
         return f"年份 {year.group(1)} 不可能"
-    region = re.search(r"unknown region (?:code )?'?([^'\s]+)'?", message)
+    region = re.search(r"地区(?:代码)? '?(?:DB)?([^'\s]+?)'? 无法识别", message)
     if region:
         return f"未知的地区代码 {region.group(1)}"
     return message

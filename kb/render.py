@@ -453,8 +453,8 @@ def render_check(report: dict, written: list[str] = ()) -> None:
     if report["unjudged"]:
         console.print(f"[yellow]{report['unjudged']} 处引用无法判断状态[/]（未收录、状态未知或编号无效；"
                       "--fail-on unknown 使未收录与状态未知的引用不通过）")
-    for error in report["errors"]:
-        err().print(f"Error: {escape(error)}", markup=True)
+    for message in report["errors"]:
+        error(message)
     if report["failed"]:
         failed = sum(1 for item in report["citations"] if item["failed"])
         unreadable = f"，{len(report['errors'])} 个文件无法读取" if report["errors"] else ""

@@ -252,7 +252,7 @@ def test_a_folder_recursively_with_per_file_summary_and_reports(setup, tmp_path)
 
 def test_as_of_must_be_a_date(setup):
     result = kb(setup, "check", str(setup["files"]["txt"]), "--as-of", "yesterday")
-    assert result.exit_code == 2 and result.stderr.startswith("Error: --as-of 'yesterday' is not a date")
+    assert result.exit_code == 2 and result.stderr.startswith("错误：--as-of 'yesterday' 不是日期")
 
 
 def test_the_date_a_document_states():

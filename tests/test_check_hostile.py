@@ -148,7 +148,7 @@ def test_cli_gives_one_line_and_exit_1_for_hostile_files(tmp_path):
     for path in (bomb, fifo, Path("/dev/zero")):
         result = runner.invoke(cli.app, ["--index", str(tmp_path / "ix"), "check", str(path)])
         assert result.exit_code == 1, result.output
-        assert result.stderr.startswith("Error: ") and len(result.stderr.strip().splitlines()) == 1
+        assert result.stderr.startswith("错误：") and len(result.stderr.strip().splitlines()) == 1
         assert "Traceback" not in result.output
 
 

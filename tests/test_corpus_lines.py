@@ -66,7 +66,7 @@ def test_the_index_holds_every_good_line_beside_the_bad_ones(tmp_path, monkeypat
     runner = CliRunner()
     built = runner.invoke(cli.app, ["--corpus", str(corpus), "index", "rebuild", "--json"])
     assert built.exit_code == 1, built.output  # skipped lines are a failure to report
-    assert f"Error: {len(MISTYPED)} corpus line(s) could not be read; the other {good} records were indexed" \
+    assert f"错误：语料中有 {len(MISTYPED)} 行无法读取；其余 {good} 条记录已建入索引" \
         in built.output
     stats = runner.invoke(cli.app, ["--corpus", str(corpus), "stats", "--json"])
     assert stats.exit_code == 0, stats.output

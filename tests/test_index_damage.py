@@ -70,7 +70,7 @@ def test_flipped_stored_field_bytes(index):
         result = kb(index, *args)
         assert result.exit_code == 4, result.output
         assert result.stderr.startswith("错误：索引已损坏（zlib.error: ")
-        assert "Hint: run `kb index rebuild`" in result.stderr
+        assert "提示：运行 `kb index rebuild`" in result.stderr
     updated = kb(index, "index", "update")
     assert updated.exit_code == 4
     segment = next(gen.glob("records_*.seg")).name

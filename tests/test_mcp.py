@@ -110,7 +110,7 @@ def test_errors_are_tool_errors_and_the_server_keeps_serving(session):
     messages = [r.content[0].text for r in results]
     assert [r.is_error for r in results] == [True] * 5 + [False, True, True, False]
     assert messages[0].startswith("unknown tool 未知工具 'no_such_tool'")
-    assert "GB 99999-2099 is not in the knowledge base" in messages[1]
+    assert "知识库中没有 GB 99999-2099" in messages[1]
     assert messages[2].startswith("unknown argument 未知参数 'verbose' for get_standard")
     assert messages[3] == "invalid arguments 参数无效: query: String should have at most 500 characters"
     assert messages[4].startswith("invalid arguments 参数无效: level:")

@@ -148,7 +148,7 @@ def test_a_300_character_name_is_no_such_file(tmp_path):
 
     with pytest.raises(BadInput) as error:
         ingest(["质" * 300], corpus=tmp_path)
-    assert str(error.value) == f"{'质' * 300}: no such file or directory"
+    assert str(error.value) == f"{'质' * 300}：文件或目录不存在"
 
 
 def test_an_empty_file_is_reported_and_nothing_is_written(tmp_path):
@@ -156,5 +156,5 @@ def test_an_empty_file_is_reported_and_nothing_is_written(tmp_path):
 
     (tmp_path / "synthetic_empty.txt").write_bytes(b"")
     report = ingest([tmp_path / "synthetic_empty.txt"], corpus=tmp_path / "corpus")
-    assert report.errors == [f"{tmp_path / 'synthetic_empty.txt'}: no text"]
+    assert report.errors == [f"{tmp_path / 'synthetic_empty.txt'}：没有文字"]
     assert not (tmp_path / "corpus" / "texts.jsonl").exists()

@@ -205,4 +205,4 @@ def test_a_mistyped_watch_item_is_one_clear_error(tmp_path, item):
     with pytest.raises(KbError) as error:
         WatchList.load(tmp_path)
     label = f"{item['kind']}:{item['value']}"
-    assert str(error.value) == f"the watch list {tmp_path / 'watch.json'} has a bad item {label!r}; fix or delete it"
+    assert str(error.value) == f"关注列表 {tmp_path / 'watch.json'} 中有无效的条目 {label!r}；请修正或删除"

@@ -369,9 +369,9 @@ def test_unknown_routes_and_bad_arguments_get_one_clear_message(site):
     status, _, body = request(url, path="/api/nothing-here")
     assert status == 404 and json.loads(body)["error"].startswith("没有这个接口")
     status, _, body = request(url, path="/api/search?q=水稻&level=planetary")
-    assert status == 400 and json.loads(body)["error"] == "unknown level 'planetary': use one of national, industry, local, group, enterprise, metrology"
+    assert status == 400 and json.loads(body)["error"] == "无法识别的层级 'planetary'：可用 national, industry, local, group, enterprise, metrology"
     status, _, body = request(url, path="/api/standard?number=GB%2099999-2099")
-    assert status == 404 and "not in the knowledge base" in json.loads(body)["error"]
+    assert status == 404 and "知识库中没有" in json.loads(body)["error"]
     status, _, body = request(url, path="/api/search?q=水稻&bogus=<b>1</b>")
     assert status == 400 and json.loads(body)["error"] == ("未知参数 'bogus'（可用：q, level, status, region, year, limit）")
     status, _, body = request(url, path="/api/gaps/../../etc/passwd")

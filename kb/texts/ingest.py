@@ -146,8 +146,8 @@ def ingest(paths_or_files: Iterable[str | Path], kind: str | None = None, title:
     with corpus_write(store.parent):  # read and rewrite under the corpus lock
         loaded = load_documents(store)
         if loaded.errors:
-            raise CorpusError(f"{loaded.errors[0]} ({len(loaded.errors)} bad line(s)); fix the texts file "
-                              "before ingesting, so that nothing stored is lost")
+            raise CorpusError(f"{loaded.errors[0]}（{len(loaded.errors)} 行无法读取）；请先修正文本文件"
+                              "再收录，以免丢失已存的文本")
         merged = merge_documents(loaded.documents, incoming.values())
         if merged.new or merged.updated:
             write_documents(store, merged.documents.values())
