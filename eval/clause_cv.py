@@ -8,6 +8,9 @@ BM25 baseline); sentence vectors are the ones the clause index stores (index/den
 under eval/out/vectors/ (gitignored) between runs.
 
     python -m eval.clause_cv [--folds 5] [--quick]
+
+Held-out questions whose gold article the shipped ranking leaves out of its top 10 go to
+eval/out/clause-cv-failures.jsonl.
 """
 from __future__ import annotations
 
@@ -154,6 +157,12 @@ def main(argv: list[str] | None = None) -> int:
     print(render(result, data))
     out = ROOT / "eval" / "out"
     out.mkdir(parents=True, exist_ok=True)
+    with open(out / "clause-cv-failures.jsonl", "w", encoding="utf-8") as handle:
+        for i, ranked in sorted(result["ranked_full"].items()):
+            q = data["questions"][i]
+            if not set(ranked[:10]) & set(q["gold"]):
+                handle.write(json.dumps({"query": q["query"], "gold": q["gold"], "top10": ranked[:10]},
+                                        ensure_ascii=False) + "\n")
     (out / "clause-cv.json").write_text(json.dumps({k: v for k, v in result.items() if k != "ranked_full"},
                                                    ensure_ascii=False, indent=1), encoding="utf-8")
     return 0
