@@ -151,17 +151,18 @@ def search(
     level: LevelOpt = None, status: StatusOpt = None, region: RegionOpt = None,
     year: Annotated[Optional[int], typer.Option("--year", help="Year of the number (2026).")] = None,
     limit: Annotated[int, typer.Option("--limit", min=1, max=1000, help="Number of hits.")] = 10,
-    clauses: Annotated[bool, typer.Option("--clauses", help="Search the clauses of laws, policies and standard texts instead.")] = False,
+    clauses: Annotated[bool, typer.Option("--clauses", help="Search the clauses of laws, policies and standard texts instead: a plain-language question finds the clauses that answer it.")] = False,
+    words: Annotated[bool, typer.Option("--words", help="With --clauses: clauses with the query's words only (word ranking, no learned expansion or sentence vectors).")] = False,
     as_json: JsonOpt = False,
 ):
     """Full-text search over standards (or, with --clauses, over clauses), with highlighted snippets and facets.
 
-    Example: kb search 水稻 --level local; kb search 计量器具 强制检定 --clauses
+    Example: kb search 水稻 --level local; kb search 计量器具 --clauses; kb search 买到假货怎么赔偿 --clauses
     """
     text = " ".join(query)
     kb = ctx.obj.open_index()
     if clauses:
-        result = kb.search_clauses(text, limit=limit).to_dict()
+        result = kb.search_clauses(text, limit=limit, words=words).to_dict()
         return render.print_json(result) if as_json else render.render_clause_search(result)
     result = kb.search(text, limit=limit, year=year, **_filters(level, status, region)).to_dict()
     render.print_json(result) if as_json else render.render_search(result)

@@ -17,13 +17,15 @@ from bench.laws import article_id
 _QUOTES = re.compile(r'["“”＂「」]')
 
 
-def build_clause_index(documents, index_dir: Path, settings: WriterSettings | None = None) -> int:
+def build_clause_index(documents, index_dir: Path, settings: WriterSettings | None = None,
+                       vector_cache: Path | None = None) -> int:
     """Write the clause index of `documents` into index_dir; return the number of clauses."""
     from index.clauses import create_clause_index
 
     jieba_tokenizer()
     index_dir.mkdir(parents=True, exist_ok=True)
-    return create_clause_index(index_dir, {d.id: d for d in documents}, (settings or WriterSettings()).kwargs())
+    return create_clause_index(index_dir, {d.id: d for d in documents}, (settings or WriterSettings()).kwargs(),
+                               vector_cache)
 
 
 class ClauseSearcher:
@@ -34,10 +36,12 @@ class ClauseSearcher:
 
         self.searcher = Searcher(index_dir)
 
-    def search(self, text: str, limit: int = 20) -> list[str]:
-        """Article ids (<law title>第N条) of the best matches, best first, each once."""
+    def search(self, text: str, limit: int = 20, words: bool = False) -> list[str]:
+        """Article ids (<law title>第N条) of the best matches, best first, each once; `words`: the
+        word ranking (ClauseSearcher.search_words) instead of the fused one."""
         # Questions are prose: their quotes mark speech, not phrases (and may not pair up).
-        result = self.searcher.search(_QUOTES.sub(" ", text), doc_kind="law", limit=limit * 2)
+        search = self.searcher.search_words if words else self.searcher.search
+        result = search(_QUOTES.sub(" ", text), doc_kind="law", limit=limit * 2)
         ranked = []
         for hit in result.hits:
             article = article_id(hit.doc_title, hit.path)

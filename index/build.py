@@ -243,6 +243,10 @@ def _clone(src: Path, dst: Path) -> None:
     for name in os.listdir(src):
         if name in (store.META, store.HASHES) or name.endswith(".tmp"):
             continue
+        if (src / name).is_dir():  # the clause ranking data (index/clause_rows.py)
+            (dst / name).mkdir()
+            _clone(src / name, dst / name)
+            continue
         os.link(src / name, dst / name)
 
 

@@ -13,6 +13,7 @@ from kb.texts import iter_clause_docs, load_documents
 from kb.texts.lookup import latest_versions
 from index.query import parse_query
 from index.schema import CLAUSES, clauses_schema
+from index.clause_rows import read_rows, vector_cache, write_rows
 from index.speedups import matching_ids
 
 TEXTS_FILE = "texts.jsonl"
@@ -58,20 +59,11 @@ def _emit(progress, event: str, **data) -> None:
         progress({"event": event, **data})
 
 
-def write_clauses(writer, documents: list, latest: set[str], progress=None) -> int:
-    """Add the clauses of `documents`. A law's 款 and 项 are left out (their article holds
-    their text) and so are its 编/章/节, whose headings become each article's `context`.
-    `progress` gets a "phase" event, then "progress" events counting texts (and clauses)."""
+def clause_index_docs(documents: list, latest: set[str]):
+    """The clause index's documents of `documents`. A law's 款 and 项 are left out (their article
+    holds their text) and so are its 编/章/节, whose headings become each article's `context`."""
     headings: dict[tuple[str, str], str] = {}
-    count = 0
-    total, done, current = len(documents), 0, None
-    progress = progress if documents else None  # no texts: no clauses phase
-    _emit(progress, "phase", phase="clauses", total=total)
     for clause in iter_clause_docs(documents):
-        if clause["doc_id"] != current:
-            current, done = clause["doc_id"], done + 1
-            if done > 1 and (done - 1) % PROGRESS_EVERY == 0:
-                _emit(progress, "progress", phase="clauses", done=done - 1, total=total, clauses=count)
         key = (clause["doc_id"], clause["path"])
         parent_context = headings.get((clause["doc_id"], clause["parent"]), "")
         headings[key] = " ".join(h for h in (parent_context, clause["heading"]) if h)
@@ -81,6 +73,20 @@ def write_clauses(writer, documents: list, latest: set[str], progress=None) -> i
         doc = clause_document(clause)
         doc["context"] = parent_context
         doc["latest"] = "1" if clause["doc_id"] in latest else "0"
+        yield doc
+
+
+def write_clauses(writer, documents: list, latest: set[str], progress=None) -> int:
+    """Add the clauses of `documents`; `progress` gets a "phase" event, then "progress" events
+    counting texts (and clauses), then "commit"."""
+    count, total, done, current = 0, len(documents), 0, None
+    progress = progress if documents else None  # no texts: no clauses phase
+    _emit(progress, "phase", phase="clauses", total=total)
+    for doc in clause_index_docs(documents, latest):
+        if doc["doc_id"] != current:
+            current, done = doc["doc_id"], done + 1
+            if done > 1 and (done - 1) % PROGRESS_EVERY == 0:
+                _emit(progress, "progress", phase="clauses", done=done - 1, total=total, clauses=count)
         writer.add_document(**doc)
         count += 1
     _emit(progress, "progress", phase="clauses", done=total, total=total, clauses=count)
@@ -88,29 +94,37 @@ def write_clauses(writer, documents: list, latest: set[str], progress=None) -> i
     return count
 
 
-def create_clause_index(gen_path: Path, documents: dict, writer_kwargs: dict, progress=None) -> int:
+def create_clause_index(gen_path: Path, documents: dict, writer_kwargs: dict, vector_cache: Path | None = None,
+                        progress=None) -> int:
+    """The clause index and its ranking data (index/clause_rows.py; sentence vectors from
+    `vector_cache` where it has them, by default the index's own cache)."""
+    latest = _latest_ids(documents)
     ix = whoosh_index.create_in(str(gen_path), clauses_schema(), indexname=CLAUSES)
     writer = ix.writer(**writer_kwargs)
-    count = write_clauses(writer, list(documents.values()), latest=_latest_ids(documents), progress=progress)
+    count = write_clauses(writer, list(documents.values()), latest=latest, progress=progress)
     writer.commit()
     ix.close()
+    write_rows(gen_path, list(clause_index_docs(list(documents.values()), latest)), latest, vector_cache)
     return count
 
 
 def update_clause_index(gen_path: Path, documents: dict, old_hashes: dict[str, str], progress=None) -> int:
-    """Re-index the texts whose state (text_hashes) changed; returns the clause count afterwards."""
+    """Re-index the texts whose state (text_hashes) changed; returns the clause count afterwards.
+    The ranking data is rewritten for all clauses (vectors of unchanged texts are kept)."""
     hashes = text_hashes(documents)
+    latest = _latest_ids(documents)
     changed = [doc_id for doc_id, h in hashes.items() if old_hashes.get(doc_id) != h]
     gone = [doc_id for doc_id in old_hashes if doc_id not in documents]
     ix = whoosh_index.open_dir(str(gen_path), indexname=CLAUSES)
     writer = ix.writer()
     for doc_id in changed + gone:
         writer.delete_by_term("doc_id", doc_id)
-    write_clauses(writer, [documents[d] for d in changed], latest=_latest_ids(documents), progress=progress)
+    write_clauses(writer, [documents[d] for d in changed], latest=latest, progress=progress)
     writer.commit(merge=False)
     with ix.searcher() as searcher:
         count = searcher.doc_count()
     ix.close()
+    write_rows(gen_path, list(clause_index_docs(list(documents.values()), latest)), latest)
     return count
 
 
@@ -138,9 +152,15 @@ class ClauseResult:
 
 
 class ClauseSearcher:
+    """Clause search: the fused ranking of index/clause_ranking.py (question words, learned
+    expansion and law prior, sentence vectors) over the stored rows; Whoosh gives the stored
+    fields and the highlighted snippet of each hit."""
+
     def __init__(self, gen_path: Path):
         self._ix = whoosh_index.open_dir(str(gen_path), indexname=CLAUSES)
         self._searcher = self._ix.searcher()
+        self._gen_path = gen_path
+        self._ranker = None
         self._filters: dict = {}  # filter query → allowed doc numbers, while this searcher is open
 
     def close(self) -> None:
@@ -150,8 +170,53 @@ class ClauseSearcher:
     def count(self) -> int:
         return self._searcher.doc_count()
 
+    def ranker(self):
+        if self._ranker is None:
+            from index.clause_ranking import ClauseRanker, load_learned
+
+            stored = read_rows(self._gen_path)
+            self._ranker = (stored, ClauseRanker(stored.rows, stored.terms, load_learned(), stored.vectors,
+                                                 stored.law_titles))
+        return self._ranker
+
     def search(self, text: str, doc_id: str | None = None, doc_kind: str | None = None,
                limit: int = 10, all_versions: bool = False) -> ClauseResult:
+        from index import dense
+        from index.analysis import analyze
+
+        parse_query(text, numbers_as_text=True)  # the same checks as every query (empty, too long)
+        stored, ranker = self.ranker()
+        allowed = stored.allowed(doc_id, doc_kind, latest_only=not all_versions and not doc_id)
+        if not stored.ids or (allowed is not None and not allowed.any()):
+            return ClauseResult(query=text, total=0, hits=[], matched_as="ranked")
+        tokens = analyze(text)
+        vector = dense.encode([text], vector_cache(self._gen_path.parent))[0] if stored.vectors is not None else None
+        matched = ranker.terms.scores(dict.fromkeys(tokens, 1.0)) > 0
+        total = int((matched & allowed).sum() if allowed is not None else matched.sum())
+        top = ranker.rank(tokens, vector, allowed=allowed, limit=limit)
+        hits = [self._hit(stored.ids[row], score, set(tokens)) for row, score in top]
+        return ClauseResult(query=text, total=total, hits=[h for h in hits if h], matched_as="ranked")
+
+    def _hit(self, clause_id: str, score: float, terms: set[str]) -> ClauseHit | None:
+        from whoosh.highlight import highlight
+
+        from index.analysis import chinese_analyzer
+        from index.search import EmFormatter
+
+        doc = self._searcher.document(id=clause_id)
+        if doc is None:
+            return None
+        body = doc.get("text", "")
+        snippet = highlight(body, frozenset(terms), chinese_analyzer(subwords=False),
+                            ContextFragmenter(maxchars=160, surround=40), EmFormatter()) if body and terms else ""
+        return ClauseHit(doc=doc["doc_id"], doc_title=doc.get("doc_title", ""), doc_kind=doc.get("doc_kind", ""),
+                         path=doc["path"], heading=doc.get("heading", ""), score=round(score, 3),
+                         snippet=(snippet or body[:160]).replace("\n", " "))
+
+    def search_words(self, text: str, doc_id: str | None = None, doc_kind: str | None = None,
+                     limit: int = 10, all_versions: bool = False) -> ClauseResult:
+        """Word search (Whoosh BM25F over heading, text, context and title): clauses with every
+        word first, then those with any word; the ranking before issue 17, kept for exact words."""
         from index.search import text_query  # one query builder for records and clauses
 
         parsed = parse_query(text, numbers_as_text=True)

@@ -9,7 +9,7 @@ from index.analysis import ANALYZER_VERSION, chinese_analyzer
 
 speedups.apply()
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3  # 3: clause ranking data (index/clause_rows.py) beside the clause index
 VERSION = {"schema": SCHEMA_VERSION, "analyzer": ANALYZER_VERSION}
 
 RECORDS = "records"

@@ -186,8 +186,10 @@ class KnowledgeIndex:
         self._open(serving, self.index_dir)
 
     def search_clauses(self, text: str, doc_id: str | None = None, doc_kind: str | None = None,
-                       limit: int = 10):
-        return self.clauses.search(text, doc_id=doc_id, doc_kind=doc_kind, limit=limit)
+                       limit: int = 10, words: bool = False):
+        """The fused ranking (index/clause_ranking.py), or with `words` the word ranking only."""
+        search = self.clauses.search_words if words else self.clauses.search
+        return search(text, doc_id=doc_id, doc_kind=doc_kind, limit=limit)
 
     @property
     def meta(self) -> dict:

@@ -662,8 +662,9 @@ def render_terms(entries: list[dict]) -> None:
 
 def render_clause_search(result: dict) -> None:
     console = out()
-    console.print(f"共 {result['total']} 个条款: {escape(result['query'])}"
-                  + ("（未找到同时包含所有词的条款，显示包含任一词的条款）" if result.get("matched_as") == "text-any" else ""))
+    note = {"text-any": "（未找到同时包含所有词的条款，显示包含任一词的条款）",
+            "ranked": "（按词语、问答学习与语义相近综合排序）"}.get(result.get("matched_as"), "")
+    console.print(f"共 {result['total']} 个条款: {escape(result['query'])}" + note)
     for hit in result["hits"]:
         heading = f" {hit['heading']}" if hit.get("heading") else ""
         console.print(f"[bold]{escape(hit['doc_title'])}[/] [cyan]{escape(hit['path'])}{escape(heading)}[/]"

@@ -1,6 +1,7 @@
 """Shared test fixtures: the ../shared path, and no network except loopback."""
 from __future__ import annotations
 
+import os
 import socket
 import sys
 from pathlib import Path
@@ -35,3 +36,10 @@ def _loopback_only(self, address):
 @pytest.fixture(autouse=True)
 def _no_network(monkeypatch):
     monkeypatch.setattr(socket.socket, "connect", _loopback_only)
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _shared_vector_cache(tmp_path_factory):
+    """Sentence vectors of the shipped texts are computed once per test session, not once per
+    index build (index.clause_rows.vector_cache)."""
+    os.environ.setdefault("KB_VECTOR_CACHE", str(tmp_path_factory.mktemp("vectors")))

@@ -78,6 +78,14 @@ def test_clause_search_puts_the_metrology_laws_first(dirs):
     assert not any(h["doc"] == "law:计量法实施细则@2018-03-19" for h in data["hits"])
 
 
+def test_clause_search_of_a_question_and_by_words(dirs):
+    data = json.loads(kb(dirs, "search", "买了不合格的秤被罚款怎么办", "--clauses", "--json").stdout)
+    assert data["matched_as"] == "ranked"
+    assert (data["hits"][0]["doc_title"], data["hits"][0]["path"]) == ("中华人民共和国计量法", "第二十四条")
+    words = json.loads(kb(dirs, "search", "计量器具", "--clauses", "--words", "--json").stdout)
+    assert words["matched_as"] == "text" and all("<em>计量器具</em>" in h["snippet"] for h in words["hits"])
+
+
 def test_unknown_clause_and_document(dirs):
     missing = kb(dirs, "clause", "标准化法", "第九十九条")
     assert missing.exit_code == 1
