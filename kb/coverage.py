@@ -157,7 +157,8 @@ def resolve_request(query: str, vocabulary: Vocabulary) -> Request:
         category = resolved[0].category
         return Request(text, "code", resolved[:1], [category], category_terms(category, vocabulary),
                        exclusions=[ref.term for ref in category.refs])
-    named = [r for r in resolved if normalize_term(r.category.name) == normalize_term(text)]
+    named = [r for r in resolved if normalize_term(r.category.name) == normalize_term(text)] \
+        or [_general(r, vocabulary) for r in resolved if _leads(r.category, text)][:1]
     if named:
         terms = _word_terms(text, vocabulary)
         for r in named:
@@ -167,6 +168,21 @@ def resolve_request(query: str, vocabulary: Vocabulary) -> Request:
     best = resolved[0].score
     return Request(text, "term", [r for r in resolved if r.score >= 0.8 * best][:NEAREST_CATEGORIES], [],
                    _word_terms(text, vocabulary))
+
+
+def _leads(category: Category, text: str) -> bool:
+    """The query is the subject of the category's name: 机床 of J50 机床综合, 石油钻采设备 of E92."""
+    return category.scheme != "ics" and bool(category.name_terms) \
+        and normalize_term(category.name_terms[0]) == normalize_term(text)
+
+
+def _general(resolved: Resolved, vocabulary: Vocabulary) -> Resolved:
+    """X综合 is the general category of its range: 机床 → J50 机床综合 → J50/59 (all machine tools)."""
+    category = resolved.category
+    parent = vocabulary.category(category.parent) if category.parent else None
+    if category.name.endswith("综合") and parent is not None and parent.level == 2:
+        return Resolved(parent, resolved.score, f"{resolved.reason}; {category.code} is the general category of {parent.label}")
+    return resolved
 
 
 def _word_terms(text: str, vocabulary: Vocabulary) -> list[tuple[str, str]]:
@@ -192,7 +208,7 @@ def category_terms(category: Category, vocabulary: Vocabulary) -> list[tuple[str
                 and (not check or _specific(term, vocabulary)):
             found.append((term, why))
 
-    for term in category.name_terms:
+    for term in category.name_terms[:1]:  # the subject of the name (稀土金属, not 合金, of H65)
         add(term, f"{category.code} name")
     if category.scheme == "ccs" and category.level == 3:
         for other in taxonomy.of("ccs"):
