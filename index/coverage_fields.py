@@ -20,15 +20,18 @@ import json
 from array import array
 from bisect import bisect_left
 from collections import Counter
+from typing import TYPE_CHECKING
 
 from whoosh.analysis import LowercaseFilter, Token
 from whoosh.fields import ID, KEYWORD, STORED, TEXT
 from whoosh.query import Phrase, Term
 
-from kb.coverage_facts import CoverageFacts
 from kb.records import Record
 from index.analysis import _CJK, JiebaTokenizer, StopWordFilter, load_stopwords
 from index.speedups import matching_ids, term_ids
+
+if TYPE_CHECKING:  # the classifier is loaded by builds only, not by every reader
+    from kb.coverage_facts import CoverageFacts
 
 FIELDS = {  # logical name → index field
     "kind": "kind", "level": "level", "status": "status", "region": "region", "sector": "sector",

@@ -200,7 +200,6 @@ def category_terms(category: Category, vocabulary: Vocabulary) -> list[tuple[str
     English: no terms."""
     if category.scheme == "ics":
         return []
-    taxonomy = vocabulary.taxonomy
     found: list[tuple[str, str]] = []
 
     def add(term: str, why: str, check: bool = True) -> None:
@@ -211,11 +210,8 @@ def category_terms(category: Category, vocabulary: Vocabulary) -> list[tuple[str
     for term in category.name_terms[:1]:  # the subject of the name (稀土金属, not 合金, of H65)
         add(term, f"{category.code} name")
     if category.scheme == "ccs" and category.level == 3:
-        for other in taxonomy.of("ccs"):
-            for ref in other.refs:
-                targets = taxonomy.expand(ref.target)
-                if category.code in targets and len(targets) <= 3:
-                    add(ref.term, f"{other.code} note: {ref.term}入{ref.target}")
+        for sense in vocabulary.refs_to(category.code):
+            add(sense.term, sense.note)
     for term, _ in list(found):
         for synonym in vocabulary.synonyms_of(term):
             add(synonym, f"synonym of {term}", check=False)
