@@ -22,6 +22,7 @@ from kb.records import Record
 from kb.taxonomy import normalize_code
 
 MIN_CONFIDENCE = 0.3  # a classification below this is no evidence of a category
+ALSO_CONFIDENCE = 0.5  # a second guess this sure also puts the record in its category for `kb cover`
 COVERED_KINDS = ("standard", "metrology")
 CLASSIFY_CACHE = 50_000  # synthetic and real corpora repeat titles: remember recent answers
 
@@ -31,7 +32,7 @@ class CoverageFacts:
     level_group: str  # national_mandatory … group, metrology, other (kb.coverage.LEVEL_GROUPS)
     ccs: tuple[str, ...]  # the codes `kb gaps` counts the record under
     basis: str  # own / inferred / inherited / "" (unclassified)
-    within: tuple[str, ...]  # those codes and every category above them (K13 → K, K10/19, K13)
+    within: tuple[str, ...]  # those codes, guesses ≥ ALSO_CONFIDENCE, and every category above them (K13 → K, K10/19, K13)
     assignments: tuple[Assignment, ...]  # the classifier's best guesses, with reasons
     ics: tuple[str, ...]
     age_from: str  # ISO date the 标龄 counts from (issue, implementation, else 1 January of the number's year)
@@ -129,8 +130,10 @@ class CoverageContext:
     def facts(self, record: Record) -> CoverageFacts:
         successors = self.successors(record)
         codes, basis = self._codes(record, successors)
+        also = tuple(a.code for a in self.assignments(record)
+                     if basis == "inferred" and a.scheme == "ccs" and a.confidence >= ALSO_CONFIDENCE)
         return CoverageFacts(
-            level_group=level_group(record), ccs=codes, basis=basis, within=self._within(codes),
+            level_group=level_group(record), ccs=codes, basis=basis, within=self._within(codes + also),
             assignments=self.assignments(record),
             ics=tuple(dict.fromkeys(normalize_code(c) or c.strip() for c in record.ics if c.strip())),
             age_from=age_from(record), successors=successors,
