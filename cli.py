@@ -258,11 +258,10 @@ def stats(ctx: typer.Context, as_json: JsonOpt = False):
 
     Example: kb stats --json
     """
-    from kb.stats import corpus_stats
+    from kb.stats import index_stats
 
     kb = ctx.obj.open_index()
-    data = {"generation": kb.generation.name, "built_at": kb.meta.get("built_at"),
-            **corpus_stats(kb.all_records())}
+    data = {"generation": kb.generation.name, "built_at": kb.meta.get("built_at"), **index_stats(kb)}
     render.print_json(data) if as_json else render.render_stats(data)
 
 

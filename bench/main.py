@@ -184,6 +184,13 @@ def run(args) -> Report:
     corpus = work / "corpus"
     log = lambda msg: print(f"[bench] {msg}", file=sys.stderr, flush=True)  # noqa: E731
 
+    if args.coverage_only:  # time the coverage commands on the index a kept run (or bench.worker build) left
+        if not (work / "ix1" / "CURRENT").exists():
+            raise SystemExit(f"--coverage-only needs a --work directory with a built ix1: {work}")
+        log(f"timing cold coverage commands on the indexes in {work}")
+        coverage_rows(report, work, args)
+        report.targets.extend(report.coverage_checks)
+        return report
     if args.latency_only:  # re-time queries on the corpus and indexes a kept run left in --work
         if not (work / "ix1" / "CURRENT").exists():
             raise SystemExit(f"--latency-only needs a --work directory kept by an earlier run (--keep): {work}")
@@ -246,6 +253,9 @@ def run(args) -> Report:
     # cold end to end
     log("timing cold `kb search`")
     cold_rows(report, work, args)
+
+    log("timing cold `kb cover`, `kb gaps`, `kb stats`")
+    coverage_rows(report, work, args)
 
     # update after 1% change
     log("timing `kb index update` after 1% of records change")
@@ -351,6 +361,56 @@ def cold_rows(report: Report, work: Path, args) -> None:
     report.cold = max(results.values())
 
 
+COVERAGE_COMMANDS = [  # (label, kb arguments, bound in seconds at scale)
+    ("`kb search 水稻` (baseline)", ["search", "水稻"], None),
+    ("`kb cover 水稻` (term)", ["cover", "水稻", "--json"], 1.0),
+    ("`kb cover K13` (CCS code)", ["cover", "K13", "--json"], 1.0),
+    ("`kb cover 水泥` (category name)", ["cover", "水泥", "--json"], 1.0),
+    ("`kb gaps --json`", ["gaps", "--json"], 2.0),
+    ("`kb stats --json`", ["stats", "--json"], 0.5),
+]
+SHIPPED_BOUND = 0.5
+RSS_BOUND_MB = 300
+
+
+def cold_command(command: list[str], env: dict) -> tuple[float, float, float]:
+    """Wall seconds, peak RSS (MB) and CPU seconds (user + system) of one cold process
+    (os.wait4: that process's own rusage; CPU shows the cost when other processes share the cores)."""
+    started = time.perf_counter()
+    proc = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    _, status, usage = os.wait4(proc.pid, 0)
+    seconds = time.perf_counter() - started
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    if proc.returncode:
+        raise SystemExit(f"{' '.join(command)} failed: {proc.stderr.read().decode()[-2000:]}")
+    return seconds, usage.ru_maxrss / 1024, usage.ru_utime + usage.ru_stime
+
+
+def coverage_rows(report: Report, work: Path, args) -> None:
+    """Cold `kb cover` / `gaps` / `stats` next to a cold `kb search` of one word, on the shipped
+    corpus and the synthetic one. Bytecode may be cached (as in an installed kb): the first
+    run of each command is discarded."""
+    shipped = work / "ix-shipped"
+    if not (shipped / "CURRENT").exists():
+        subprocess.run([*KB, "--index", str(shipped), "--corpus", str(ROOT / "corpus"), "build", "--json"],
+                       check=True, capture_output=True)
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    checks = report.__dict__.setdefault("coverage_checks", [])
+    for label, index, scale in (("shipped corpus", shipped, False), (f"{args.records:,} synthetic", work / "ix1", True)):
+        for name, kb_args, bound in COVERAGE_COMMANDS:
+            runs = [cold_command([*KB, "--index", str(index), *kb_args], env) for _ in range(args.cold_runs + 1)][1:]
+            seconds = statistics.median(r[0] for r in runs)
+            rss = max(r[1] for r in runs)
+            cpu = statistics.median(r[2] for r in runs)
+            report.add(f"cold {name}, {label} (median)", "s", seconds,
+                       note=f"CPU {cpu:.2f} s; peak RSS {rss:,.0f} MB")
+            if bound is not None:
+                limit = bound if scale else SHIPPED_BOUND
+                checks.append((f"cold {name}, {label} ≤ {limit:g} s, RSS ≤ {RSS_BOUND_MB} MB",
+                               f"{seconds:.2f} s (CPU {cpu:.2f} s), {rss:,.0f} MB", f"≤ {limit:g} s, ≤ {RSS_BOUND_MB} MB",
+                               "yes" if seconds <= limit and rss <= RSS_BOUND_MB else "no"))
+
+
 def update_rows(report: Report, work: Path, corpus: Path, args) -> None:
     from bench.engines import fts5_update, load_jsonl_records
     from kb.corpus import STANDARDS_FILE
@@ -399,11 +459,13 @@ def targets(report: Report, ours2: dict | None, fts: dict | None, peak2: float |
     t.append(("cold `kb search` ≤ 1.0 s", f"{cold:.2f} s", "≤ 1.0 s", "yes" if cold <= 1.0 else "no"))
     t.append(("peak RSS ≤ 1 GB building", f"{peak2:,.0f} MB (largest process)", "≤ 1024 MB",
               "yes" if peak2 <= 1024 else "no"))
+    t.extend(getattr(report, "coverage_checks", []))
 
 
 def render(report: Report, args, command: str, started: dt.datetime, seconds: float) -> str:
     lines = [f"## bench/run — {started:%Y-%m-%d %H:%M} UTC, {args.records:,} synthetic records"
-             + (" (quick)" if args.quick else "") + (", warm queries only" if args.latency_only else ""), "",
+             + (" (quick)" if args.quick else "") + (", warm queries only" if args.latency_only else "")
+             + (", coverage commands only" if args.coverage_only else ""), "",
              f"- command: `{command}`", f"- machine: {machine()}",
              f"- data: {args.records:,} synthetic records (seed {args.seed}, bench/synthetic.py); "
              f"law corpus {'all' if not args.laws else f'first {args.laws}'} titles (latest versions); "
@@ -434,6 +496,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--keep", action="store_true", help="keep the work directory")
     parser.add_argument("--latency-only", action="store_true",
                         help="only re-time the warm queries, on the indexes a --keep run left in --work")
+    parser.add_argument("--coverage-only", action="store_true",
+                        help="only time cold kb cover/gaps/stats (and kb search beside them) on the ix1 in --work")
     parser.add_argument("--no-append", action="store_true", help="print only; leave BENCHMARKS.md alone")
     parser.add_argument("--output", type=Path, default=BENCHMARKS, help="file to append the table to")
     args = parser.parse_args(argv)

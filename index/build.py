@@ -18,12 +18,15 @@ from typing import Callable, Iterable
 from whoosh import index as whoosh_index
 
 from kb import numbers
+from kb.categories import save_snapshot
 from kb.corpus import STANDARDS_FILE, LineError, load_records
+from kb.coverage_facts import CoverageContext, CoverageFacts
 from kb.errors import CorpusError, IndexMissing, KbError, VersionMismatch
 from kb.records import Record, effective_status
 from index import store
 from index.analysis import jieba_tokenizer, save_vocabulary
 from index.clauses import create_clause_index, read_texts, text_hashes, update_clause_index
+from index.coverage_fields import coverage_document
 from index.schema import RECORDS, records_schema
 
 Progress = Callable[[dict], None]
@@ -80,8 +83,9 @@ def _keys(numbers_: Iterable[str]) -> tuple[set[str], set[str], set[str]]:
     return full, edition, series
 
 
-def record_document(record: Record, today: dt.date, content_hash: str | None = None) -> dict:
-    """One Whoosh document for one record; status is as of `today`."""
+def record_document(record: Record, today: dt.date, content_hash: str | None = None,
+                    facts: CoverageFacts | None = None) -> dict:
+    """One Whoosh document for one record; status is as of `today`; with its coverage facts."""
     full, edition, series = _keys([record.number, *record.other_numbers])
     doc = {
         "id": record.id,
@@ -102,6 +106,7 @@ def record_document(record: Record, today: dt.date, content_hash: str | None = N
         "ics": ",".join(record.ics),
         "content_hash": content_hash or record.content_hash(),
         "record": record.to_json(),
+        **(coverage_document(record, facts) if facts is not None else {}),
     }
     year = numbers.try_parse(record.number)
     if year and year.year:
@@ -154,9 +159,11 @@ def rebuild(corpus_dir: Path, index_dir: Path, progress: Progress | None = None,
         if if_missing and store.current_name(index_dir) is not None:
             return BuildReport("rebuild", generation=store.current_name(index_dir))
         save_vocabulary(index_dir)  # readers cut queries with it, without loading jieba (index.analysis)
+        save_snapshot(index_dir)  # and resolve coverage queries with this, without building it (kb.categories)
         records, errors = load_corpus(corpus_dir)
         report = BuildReport("rebuild", records=len(records), added=len(records), corpus_errors=errors)
-        hashes = {rid: record.content_hash() for rid, record in records.items()}
+        context = CoverageContext(records.values())
+        hashes = {rid: context.indexed_hash(record) for rid, record in records.items()}
         with store.building(index_dir) as gen:
             _emit(progress, "start", action="rebuild", total=len(records), generation=gen.name)
             ix = whoosh_index.create_in(str(gen), records_schema(), indexname=RECORDS)
@@ -166,7 +173,7 @@ def rebuild(corpus_dir: Path, index_dir: Path, progress: Progress | None = None,
                     # Let each record go once it is handed to the writer: peak memory is then
                     # the corpus or the writer's pool, not both (bench/run, BENCHMARKS.md).
                     record = records.pop(rid)
-                    writer.add_document(**record_document(record, today, hashes[rid]))
+                    writer.add_document(**record_document(record, today, hashes[rid], context.facts(record)))
                     if i % 500 == 0 or i == total:
                         _emit(progress, "progress", phase="records", done=i, total=total)
                 _emit(progress, "commit", phase="records")
@@ -259,7 +266,9 @@ def update(corpus_dir: Path, index_dir: Path, progress: Progress | None = None,
         records, errors = load_corpus(corpus_dir)
         report = BuildReport("update", records=len(records), corpus_errors=errors)
         current, old = _open_for_update(index_dir)
-        hashes = {rid: record.content_hash() for rid, record in records.items()}
+        save_snapshot(index_dir)
+        context = CoverageContext(records.values())
+        hashes = {rid: context.indexed_hash(record) for rid, record in records.items()}
         changed = _changed(records, hashes, old, current.meta, today)
         deleted = [rid for rid in old if rid not in records]
         report.added = sum(1 for rid in changed if rid not in old)
@@ -268,7 +277,7 @@ def update(corpus_dir: Path, index_dir: Path, progress: Progress | None = None,
         texts, text_errors = read_texts(corpus_dir)
         report.corpus_errors += text_errors
         report.generation, report.clauses = _apply(index_dir, current, records, hashes, changed, deleted,
-                                                   texts, today, progress)
+                                                   texts, today, progress, context)
     report.seconds = round(time.monotonic() - started, 3)
     _emit(progress, "done", **report.summary())
     return report
@@ -276,7 +285,7 @@ def update(corpus_dir: Path, index_dir: Path, progress: Progress | None = None,
 
 def _apply(index_dir: Path, current: store.Generation, records: dict[str, Record], hashes: dict[str, str],
            changed: list[str], deleted: list[str], texts: dict, today: dt.date,
-           progress: Progress | None) -> tuple[str, int]:
+           progress: Progress | None, context: CoverageContext) -> tuple[str, int]:
     """A hard-linked clone of `current` with the changes applied, switched to: its name and
     clause count. With nothing to apply, the current generation keeps serving."""
     old_texts = current.meta.get("text_hashes", {})
@@ -293,7 +302,8 @@ def _apply(index_dir: Path, current: store.Generation, records: dict[str, Record
             for rid in deleted:
                 writer.delete_by_term("id", rid)
             for i, rid in enumerate(changed, 1):
-                writer.update_document(**record_document(records[rid], today, hashes[rid]))
+                writer.update_document(**record_document(records[rid], today, hashes[rid],
+                                                         context.facts(records[rid])))
                 if i % 500 == 0 or i == len(changed):
                     _emit(progress, "progress", phase="records", done=i, total=len(changed))
             _emit(progress, "commit", phase="records")

@@ -5,11 +5,12 @@ from whoosh.analysis import StemmingAnalyzer
 from whoosh.fields import ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
 
 from index import speedups
+from index.coverage_fields import schema_fields as coverage_fields
 from index.analysis import ANALYZER_VERSION, chinese_analyzer
 
 speedups.apply()
 
-SCHEMA_VERSION = 3  # 3: clause ranking data (index/clause_rows.py) beside the clause index
+SCHEMA_VERSION = 4  # 3: coverage facts (index.coverage_fields); 4: clause ranking data (index/clause_rows.py) beside the clause index
 VERSION = {"schema": SCHEMA_VERSION, "analyzer": ANALYZER_VERSION}
 
 RECORDS = "records"
@@ -43,6 +44,7 @@ def records_schema() -> Schema:
         ics=KEYWORD(stored=True, commas=True, lowercase=False),
         content_hash=STORED(),
         record=STORED(),  # the full record as JSON: lookups need no corpus read
+        **coverage_fields(),  # classified once, here: kb cover, gaps, stats read these
     )
 
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 import html
 
 import json
-import re
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -151,7 +150,7 @@ class KnowledgeIndex:
         self._clauses = None
         self._filters: dict = {}
         self._facet_codes: dict[str, tuple[bytearray, list[str]]] = {}
-        self._lexicons: dict[str, list[str]] = {}  # field → indexed words
+        self._coverage = None
 
     @classmethod
     def open(cls, index_dir: Path) -> "KnowledgeIndex":
@@ -190,6 +189,23 @@ class KnowledgeIndex:
         """The fused ranking (index/clause_ranking.py), or with `words` the word ranking only."""
         search = self.clauses.search_words if words else self.clauses.search
         return search(text, doc_id=doc_id, doc_kind=doc_kind, limit=limit)
+
+    @property
+    def coverage(self):
+        """The coverage facts of this generation (index.coverage_fields.CoverageReader)."""
+        if self._coverage is None:
+            from index.coverage_fields import CoverageReader
+
+            self._coverage = CoverageReader(self._searcher)
+        return self._coverage
+
+    def vocabulary(self):
+        """The category vocabulary: the snapshot beside this index (cut with the index's own
+        segmentation), else the shipped one built in this process."""
+        from kb.categories import default_vocabulary, load_snapshot
+
+        return load_snapshot(self.index_dir, cutter=lambda text: analyze(text, mode="query")) \
+            or default_vocabulary()
 
     @property
     def meta(self) -> dict:
@@ -271,28 +287,6 @@ class KnowledgeIndex:
     def records_matching(self, query) -> list[Record]:
         return [Record.from_dict(json.loads(hit["record"]))
                 for hit in self._searcher.search(query, limit=None)]
-
-    def records_containing(self, term: str, fields: tuple[str, ...] = ("title", "scope")) -> list[tuple[Record, str]]:
-        """Records whose text `fields` contain `term`: as a word, inside a longer word (电缆 in
-        电线电缆, 稻 in 粳稻) or as the phrase of its words. One (record, field) per record: the
-        first of `fields` that matched."""
-        words = analyze(term, mode="query")
-        whole = re.sub(r"\s+", "", term).lower()
-        found: dict[str, tuple[Record, str]] = {}
-        for name in fields:
-            parts = [Term(name, word) for word in self._words(name) if whole and whole in word]
-            if len(words) > 1:
-                parts.append(Phrase(name, words))
-            for hit in self._searcher.search(Or(parts), limit=None) if parts else ():
-                if hit["id"] not in found:
-                    found[hit["id"]] = (Record.from_dict(json.loads(hit["record"])), name)
-        return list(found.values())
-
-    def _words(self, name: str) -> list[str]:
-        """Every indexed word of a text field (read once per open generation)."""
-        if name not in self._lexicons:
-            self._lexicons[name] = [w.decode("utf-8") for w in self._searcher.lexicon(name)]
-        return self._lexicons[name]
 
     def lookup(self, text: str) -> list[Record]:
         """All records for one number in any spelling: the edition, or every edition/part."""

@@ -16,8 +16,11 @@ from __future__ import annotations
 
 import csv
 import difflib
+import hashlib
 import logging
 import math
+import os
+import pickle
 import re
 import threading
 import unicodedata
@@ -30,7 +33,7 @@ import yaml
 
 from kb.errors import BadInput, NotFound
 from kb.taxonomy import (GENERIC_TERMS, Category, Taxonomy, load_taxonomy, normalize_code,
-                         scheme_of, split_terms)
+                         scheme_of, split_terms, taxonomy_path)
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 SYNONYMS_FILE = DATA_DIR / "synonyms.yaml"
@@ -65,6 +68,23 @@ class Sense:
     @property
     def strength(self) -> float:
         return self.weight * self.specificity
+
+
+def astuple_sense(sense: Sense) -> tuple:
+    return (sense.code, sense.term, sense.source, sense.weight, sense.specificity, sense.note, sense.via)
+
+
+class _SenseTable(dict):
+    """term → senses, read from a snapshot as tuples and made Senses when first asked for."""
+
+    def get(self, key, default=None):
+        found = dict.get(self, key)
+        if found is None:
+            return default
+        if found and type(found[0]) is tuple:
+            found = [Sense(*row) for row in found]
+            self[key] = found
+        return found
 
 
 @dataclass(frozen=True)
@@ -291,16 +311,23 @@ def _read_synonyms(path: Path) -> list[list[str]]:
     return [[str(w) for w in group] for group in data.get("groups") or []]
 
 
+def _read_hyponyms(path: Path) -> dict[str, list[str]]:
+    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    return {str(k): [str(w) for w in v] for k, v in (data.get("hyponyms") or {}).items()}
+
+
 class Vocabulary:
     """Terms → senses (categories), with synonyms; see the module docstring."""
 
     def __init__(self, taxonomy: Taxonomy, synonyms: Iterable[Iterable[str]] = (),
-                 user: Iterable[UserVocabulary] = ()):
+                 user: Iterable[UserVocabulary] = (), hyponyms: dict[str, list[str]] | None = None):
         self.taxonomy = taxonomy
+        self._hyponyms = {normalize_term(k): [normalize_term(w) for w in v] for k, v in (hyponyms or {}).items()}
         self.user_files: list[str] = []
         self._user_categories: dict[str, Category] = {}
         self._raw: dict[str, list[tuple[str, str, str, str]]] = {}  # term → (code, term, source, note)
         self._synonyms: dict[str, set[str]] = {}
+        self._longest: int | None = None
         for category in taxonomy:
             if category.scheme == "ccs" and category.level >= 2:
                 self._add_category_terms(category)
@@ -428,6 +455,10 @@ class Vocabulary:
     def terms(self) -> list[str]:
         return sorted(self._raw)
 
+    def hyponyms_of(self, term: str) -> list[str]:
+        """Kinds of a product that titles name instead of it (钢板 for 钢材)."""
+        return list(getattr(self, "_hyponyms", {}).get(normalize_term(term), ()))
+
     def synonyms_of(self, term: str) -> list[str]:
         return sorted(self._synonyms.get(normalize_term(term), ()))
 
@@ -448,26 +479,78 @@ class Vocabulary:
                                         sense.note, via=key))
         return senses
 
+    def is_generic(self, term: str) -> bool:
+        """A word naming categories of two or more CCS letters (器具: K60/69 电气设备与器具,
+        W90/99 纺织机械与器具) says nothing about which one a phrase means."""
+        names = [s for s in self.direct(term) if s.source == "name"]
+        if any(s.weight >= SOURCE_WEIGHTS["name"] for s in names):
+            return False  # the subject of some category's name (电缆 of 电缆及其附件)
+        return len({self.letter_of(s.code) for s in names}) >= 2
+
     def senses_for_word(self, word: str, lookup=None) -> tuple[list[Sense], str]:
-        """Senses of a word, else of the longest known part of it: its ending first (the head
-        noun: 屏蔽电泵 → 泵), then any inner word of two or more characters (质量管理体系 →
-        质量管理). Returns (senses, matched part); `lookup` replaces `self.lookup` when given."""
+        """Senses of a word, else of the longest known part of it: of the parts of that size
+        the most specific, the ending (the head noun: 屏蔽电泵 → 泵) on a tie, then an inner
+        word of two or more characters (计量器具 → 计量: 器具 is generic). Linear in the
+        word's length: no part is longer than the vocabulary's longest term. Returns
+        (senses, matched part); `lookup` replaces `self.lookup` when given."""
         lookup = lookup or self.lookup
         senses = lookup(word)
         if senses:
             return senses, word
-        for size in range(len(word) - 1, 0, -1):
-            starts = [len(word) - size] + ([i for i in range(len(word) - size)] if size >= 2 else [])
+        longest = min(len(word) - 1, self.longest_term)
+        for size in range(longest, 0, -1):
+            ending = len(word) - size
+            starts = [ending] + (list(range(ending)) if size >= 2 else [])
+            best: tuple[float, int, list[Sense], str] | None = None
             for start in starts:
                 part = word[start:start + size]
                 if part in GENERIC_TERMS:
                     continue
                 found = [s for s in lookup(part) if not s.source.endswith("part")]
-                if found:
-                    factor = SUFFIX_FACTOR if start + size == len(word) else INNER_FACTOR
-                    return [Sense(s.code, s.term, s.source, round(s.weight * factor, 4), s.specificity,
-                                  s.note, s.via) for s in found], part
+                if not found:
+                    continue
+                rank = 0.0 if self.is_generic(part) else max(s.specificity for s in found)
+                if best is None or rank > best[0]:
+                    best = (rank, start, found, part)
+            if best is not None:
+                _, start, found, part = best
+                factor = SUFFIX_FACTOR if start + size == len(word) else INNER_FACTOR
+                return [Sense(s.code, s.term, s.source, round(s.weight * factor, 4), s.specificity,
+                              s.note, s.via) for s in found], part
         return [], ""
+
+    @property
+    def longest_term(self) -> int:
+        if getattr(self, "_longest", None) is None:
+            self._longest = max(map(len, [*self._senses, *self._synonyms]), default=1)
+        return self._longest
+
+    def __getstate__(self) -> dict:
+        """Senses as plain tuples (a snapshot loads in a third of the time); an index's cutter
+        and the derived reference map stay out."""
+        state = {k: v for k, v in self.__dict__.items() if k not in ("cut", "_refs_to")}
+        state["_senses"] = {term: [astuple_sense(s) for s in senses] for term, senses in self._senses.items()}
+        return state
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state)
+        self._senses = _SenseTable(state["_senses"])
+
+    def refs_to(self, code: str) -> list[Sense]:
+        """The cross-reference senses that send a term to `code` (通信电缆入K13 for K13)."""
+        if getattr(self, "_refs_to", None) is None:
+            table: dict[str, list[Sense]] = {}
+            for term in self._senses:
+                for sense in self._senses.get(term, ()):
+                    if sense.source == "ref":
+                        table.setdefault(sense.code, []).append(sense)
+            self._refs_to = table
+        return list(self._refs_to.get(code, ()))
+
+    def cut(self, text: str) -> list[str]:
+        """The words of a phrase; an index replaces this with its own segmentation (see
+        snapshot loading) so a reader needs no second jieba dictionary."""
+        return cut(text)
 
     def describe(self, sense: Sense, word: str | None = None) -> str:
         """A human-readable reason: 电缆 ∈ K13 电缆及其附件; 电线电缆 ≈ 电缆 ∈ K13 …"""
@@ -490,6 +573,8 @@ class Vocabulary:
         clone._user_categories = dict(self._user_categories)
         clone._raw = {k: list(v) for k, v in self._raw.items()}
         clone._synonyms = {k: set(v) for k, v in self._synonyms.items()}
+        clone._hyponyms = dict(getattr(self, "_hyponyms", {}))
+        clone._longest = None
         for extension in user:
             clone._add_user(extension)
         clone._finish()
@@ -498,12 +583,59 @@ class Vocabulary:
 
 @lru_cache(maxsize=1)
 def _default() -> Vocabulary:
-    return Vocabulary(load_taxonomy(), _read_synonyms(SYNONYMS_FILE))
+    return _installed or Vocabulary(load_taxonomy(), _read_synonyms(SYNONYMS_FILE),
+                                    hyponyms=_read_hyponyms(SYNONYMS_FILE))
+
+
+_installed: Vocabulary | None = None
 
 
 def default_vocabulary() -> Vocabulary:
-    """The shipped vocabulary (corpus/taxonomy.jsonl + kb/data/synonyms.yaml), built once."""
-    return _default()
+    """The shipped vocabulary (corpus/taxonomy.jsonl + kb/data/synonyms.yaml), built once
+    per process, or the snapshot an index installed (load_snapshot)."""
+    return _installed or _default()
+
+
+# -- the vocabulary snapshot beside an index -------------------------------------------
+
+SNAPSHOT_VERSION = 1
+
+
+def snapshot_path(directory: Path) -> Path:
+    """Names the vocabulary a fresh process would build: taxonomy, synonyms, this code."""
+    digest = hashlib.sha256()
+    for part in (str(SNAPSHOT_VERSION).encode(), taxonomy_path().read_bytes() if taxonomy_path().exists() else b"",
+                 SYNONYMS_FILE.read_bytes(), Path(__file__).read_bytes()):
+        digest.update(part + b"\x00")
+    return Path(directory) / f"cover-vocab-{digest.hexdigest()[:16]}.pickle"
+
+
+def save_snapshot(directory: Path) -> Path:
+    """Write the built shipped vocabulary beside an index, once: a reader loads it in a few
+    tens of milliseconds instead of building it (about 2 s, with jieba's dictionary)."""
+    path = snapshot_path(directory)
+    if not path.exists():
+        tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+        tmp.write_bytes(pickle.dumps(default_vocabulary(), protocol=pickle.HIGHEST_PROTOCOL))
+        os.replace(tmp, path)
+    return path
+
+
+def load_snapshot(directory: Path, cutter=None) -> Vocabulary | None:
+    """The snapshot beside an index, installed as this process's shipped vocabulary; None
+    when there is none for this code. `cutter(text) -> words` replaces jieba in `cut`."""
+    global _installed
+    if _installed is not None:
+        return _installed
+    path = snapshot_path(directory)
+    try:
+        vocabulary = pickle.loads(path.read_bytes())
+    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError):
+        return None
+    if cutter is not None:
+        vocabulary.cut = cutter
+    _installed = vocabulary
+    return vocabulary
 
 
 def load_vocabulary(user_files: Iterable[str | Path] = ()) -> Vocabulary:
@@ -514,13 +646,24 @@ def load_vocabulary(user_files: Iterable[str | Path] = ()) -> Vocabulary:
 
 # -- resolving a query to categories ------------------------------------------------------
 
+MAX_QUERY_LENGTH = 100  # characters: a product term or category name, not a document
+
+
+def check_query(query: str | None) -> str:
+    """The query, NFKC-normalized and stripped; BadInput (exit 2) when empty or too long."""
+    text = unicodedata.normalize("NFKC", query or "").strip()
+    if not text:
+        raise BadInput("查询为空：请给出 CCS 分类号（如 K13）、类目名称或产品词（如 电缆）")
+    if len(text) > MAX_QUERY_LENGTH:
+        raise BadInput(f"查询过长：{len(text)} 个字符，最多 {MAX_QUERY_LENGTH} 个（请给出分类号、类目名称或产品词）")
+    return text
+
+
 def resolve(query: str, vocabulary: Vocabulary | None = None, limit: int = 10) -> list[Resolved]:
     """Categories for a CCS code (K13, K10/19, K), an ICS code (29.060.20), a category name
     or a term, best first, each with a reason. Unknown → NotFound with suggestions."""
     vocabulary = vocabulary or default_vocabulary()
-    text = unicodedata.normalize("NFKC", query or "").strip()
-    if not text:
-        raise BadInput("empty category query: give a code such as K13 or a term such as 电缆")
+    text = check_query(query)
     code = normalize_code(text)
     if code or vocabulary.category(text):
         category = vocabulary.category(code or text) or vocabulary.category(text)
@@ -542,8 +685,10 @@ def resolve(query: str, vocabulary: Vocabulary | None = None, limit: int = 10) -
             offer(category.code, 2.0, f"name of {category.label}")
     for sense in vocabulary.lookup(text):
         offer(sense.code, 1.0 + sense.strength, vocabulary.describe(sense, text))
-    if not found:  # a phrase: resolve its words or their heads ("光伏电缆" → 电缆)
-        for word in [text, *cut(text)]:
+    if not found:  # a phrase: resolve its words or their heads ("光伏电缆" → 电缆), generic ones last
+        words = list(dict.fromkeys([text, *vocabulary.cut(text)]))
+        specific = [w for w in words if not vocabulary.is_generic(w)]
+        for word in specific if any(vocabulary.senses_for_word(w)[0] for w in specific) else words:
             senses, part = vocabulary.senses_for_word(word)
             for sense in senses:
                 reason = vocabulary.describe(sense, part)

@@ -22,7 +22,7 @@ import math
 import re
 import unicodedata
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import lru_cache, partial
 from pathlib import Path
 from typing import Callable, Sequence
 
@@ -166,7 +166,9 @@ class _Candidate:
             self.words[word] = (amount, reason)
 
     def reasons(self, limit: int = 2) -> list[str]:
-        return [r for _, r in sorted(self.words.values(), key=lambda e: -e[0])[:limit]]
+        """The reasons of the strongest words; a reason may be a callable, formatted only here."""
+        best = sorted(self.words.values(), key=lambda e: -e[0])[:limit]
+        return [r() if callable(r) else r for _, r in best]
 
 
 def classify(record: Record, vocabulary: Vocabulary | None = None, *, lookup: TermLookup | None = None,
@@ -181,7 +183,7 @@ def classify(record: Record, vocabulary: Vocabulary | None = None, *, lookup: Te
     priors = _priors(record)
     candidates = _evidence(record, vocabulary, lookup or vocabulary.lookup)
     _fold_ranges(candidates, vocabulary)
-    inferred = _rank(candidates, priors, vocabulary)
+    inferred = _rank(candidates, priors, vocabulary, limit)
     return (own + inferred)[: max(limit, len(own))]
 
 
@@ -221,13 +223,17 @@ def _evidence(record: Record, vocabulary: Vocabulary, lookup: TermLookup) -> dic
     for word, weight, kind in words:
         senses, part = vocabulary.senses_for_word(word, lookup)
         for sense in senses:
-            if part == word:
-                reason = f"{kind} {vocabulary.describe(sense, part)}"
-            else:
-                reason = f"{kind} {word}: {vocabulary.describe(sense, part)}"
+            # The reason is formatted only for the few assignments returned (a tenth of the time).
+            reason = partial(_reason, vocabulary, kind, word, part, sense)
             candidates.setdefault(sense.code, _Candidate(sense.code, {})).add(
                 word, sense.strength * weight, reason)
     return candidates
+
+
+def _reason(vocabulary: Vocabulary, kind: str, word: str, part: str, sense: Sense) -> str:
+    if part == word:
+        return f"{kind} {vocabulary.describe(sense, part)}"
+    return f"{kind} {word}: {vocabulary.describe(sense, part)}"
 
 
 def _fold_ranges(candidates: dict[str, _Candidate], vocabulary: Vocabulary) -> None:
@@ -255,7 +261,7 @@ def _letter(code: str, vocabulary: Vocabulary) -> str:
     return vocabulary.letter_of(code) or (code[0] if scheme_of(code) == "ccs" else "")
 
 
-def _rank(candidates: dict[str, _Candidate], priors, vocabulary: Vocabulary) -> list[Assignment]:
+def _rank(candidates: dict[str, _Candidate], priors, vocabulary: Vocabulary, limit: int = 5) -> list[Assignment]:
     prior_letters = {letter for prior, _ in priors for letter in prior.letters}
     letter_words: dict[str, dict[str, float]] = {}
     for candidate in candidates.values():
@@ -296,14 +302,28 @@ def _rank(candidates: dict[str, _Candidate], priors, vocabulary: Vocabulary) -> 
         confidence = 1.0 - (1.0 - confidence) * (1.0 - support)
         category = vocabulary.category(candidate.code)
         scheme = "user" if category is not None and category.scheme == "user" else "ccs"
-        assignments.append((score, Assignment(candidate.code, round(min(confidence, 0.95), 2),
-                                              "; ".join(candidate.reasons() + notes), scheme)))
+        assignments.append((score, _LazyAssignment(candidate.code, round(min(confidence, 0.95), 2),
+                                                   (candidate, notes), scheme)))
         covered.add(letter)
     for letter, confidence, reason in _prior_letters(priors, vocabulary):
         if letter not in covered:
             assignments.append((-1.0, Assignment(letter, confidence, reason, "ccs")))
     assignments.sort(key=lambda item: (-item[1].confidence, -item[0], item[1].code))
-    return [a for _, a in assignments]
+    return [a.assignment() if isinstance(a, _LazyAssignment) else a for _, a in assignments[:limit]]
+
+
+@dataclass(frozen=True)
+class _LazyAssignment:
+    """An assignment whose reason is joined only if it is among those returned."""
+
+    code: str
+    confidence: float
+    evidence: tuple
+    scheme: str
+
+    def assignment(self) -> Assignment:
+        candidate, notes = self.evidence
+        return Assignment(self.code, self.confidence, "; ".join(candidate.reasons() + notes), self.scheme)
 
 
 def _prior_letters(priors, vocabulary: Vocabulary) -> list[tuple[str, float, str]]:

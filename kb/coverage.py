@@ -2,10 +2,15 @@
 knowledge base is thin (`kb gaps`), and which areas a policy names have no standard
 (`kb policy-gaps`).
 
-Pure domain code. The index is passed in: any object with
-    all_records() -> list[Record]
-    records_containing(term, fields) -> list[(Record, field)]
-(index.search.KnowledgeIndex has both).
+Pure domain code. Every record is classified once, when it is indexed (kb.coverage_facts);
+these answers read the facts through the index's coverage API (`index.coverage`: facet
+counts, postings of a code, per-document values, word matches; see
+index/coverage_fields.py) and decode only the records they list. The index is any object
+with `coverage`, `vocabulary()` and `meta` (index.search.KnowledgeIndex has them).
+
+Terms match on word boundaries: a term matches a title or scope word, the phrase of its
+words, or a longer word ending in it (电动汽车 for 汽车), never the middle of a word
+(氢 does not match 硫化氢, 水泥 not 水泥环).
 
 Status: the shipped records come from announcements, which carry no implementation date,
 so most have the status unknown (未知): issued, not known to be replaced or withdrawn.
@@ -16,19 +21,18 @@ says so in its notes.
 from __future__ import annotations
 
 import datetime as dt
-import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable, Protocol
+from typing import Protocol
 
 from kb import numbers
-from kb.categories import Resolved, Vocabulary, default_vocabulary, normalize_term, resolve
-from kb.classify import Assignment, classify
 from kb import paths
+from kb.categories import Resolved, Vocabulary, check_query, normalize_term, resolve
+from kb.coverage_facts import COVERED_KINDS, MIN_CONFIDENCE, level_group, number_key
 from kb.errors import BadInput, CorpusError, NotFound
 from kb.records import Record
-from kb.taxonomy import GENERIC_TERMS, Category, normalize_code
+from kb.taxonomy import GENERIC_TERMS, Category, load_taxonomy, normalize_code
 from kb.vocab import LEVEL_LABELS, STATUS_LABELS, region_name
 
 # -- vocabulary of the answers --------------------------------------------------------
@@ -44,8 +48,9 @@ STATUS_ORDER = ("current", "unknown", "upcoming", "replaced", "withdrawn")
 IN_FORCE = frozenset({"current", "unknown"})
 STATUS_DISPLAY = {**STATUS_LABELS, "unknown": "现行（未确认）"}
 FORCE_ORDER = {"mandatory": 0, "recommended": 1, "guidance": 2}
-FIELD_WORDS = {"title": "title", "scope": "scope"}
-MIN_CONFIDENCE = 0.3  # a classification below this is no evidence of a category
+PROVINCES = ("11", "12", "13", "14", "15", "21", "22", "23", "31", "32", "33", "34", "35", "36", "37", "41",
+             "42", "43", "44", "45", "46", "50", "51", "52", "53", "54", "61", "62", "63", "64", "65")
+NEAREST_CATEGORIES = 3
 
 UNKNOWN_NOTE = ("状态“未知”的标准：已发布，未见被代替或废止的记录（公告不载实施日期），"
                 "按现行（未确认）处理：排在已确认现行的标准之后，在缺口标记中算作现行。")
@@ -59,38 +64,16 @@ FLAG_LABELS = {
 
 
 class CoverageIndex(Protocol):
-    def all_records(self) -> list[Record]: ...
+    coverage: object  # index.coverage_fields.CoverageReader or another engine's equivalent
+    meta: dict
 
-    def records_containing(self, term: str, fields: tuple[str, ...] = ...) -> list[tuple[Record, str]]: ...
+    def vocabulary(self) -> Vocabulary: ...
 
 
 # -- one standard as the answers show it --------------------------------------------------
 
-def level_group(record: Record) -> str:
-    """national_mandatory, national_recommended, national_guidance, industry … other."""
-    if record.level == "national":
-        return {"mandatory": "national_mandatory", "guidance": "national_guidance"}.get(
-            record.force or "", "national_recommended")
-    return record.level if record.level in LEVEL_GROUPS else "other"
-
-
-def replacements(records: Iterable[Record]) -> dict[str, list[str]]:
-    """Number key → numbers of the records that replace it (their own `replaces` lists)."""
-    found: dict[str, list[str]] = {}
-    for record in records:
-        for old in record.replaces:
-            parsed = numbers.try_parse(old)
-            if parsed is not None and record.number not in found.setdefault(parsed.key, []):
-                found[parsed.key].append(record.number)
-    return found
-
-
-def _key(number: str) -> str:
-    parsed = numbers.try_parse(number)
-    return parsed.key if parsed else number
-
-
-def standard_row(record: Record, today: dt.date, replaced_by: dict[str, list[str]], max_age: float = 5) -> dict:
+def standard_row(record: Record, today: dt.date, successors: list[str] | tuple[str, ...] = (),
+                 max_age: float = 5) -> dict:
     """The facts of one standard that coverage answers show (JSON-ready)."""
     status = record.status_on(today)
     age = record.age_years(today)
@@ -105,7 +88,7 @@ def standard_row(record: Record, today: dt.date, replaced_by: dict[str, list[str
         "withdrawal_date": record.withdrawal_date, "age_years": age,
         "overdue": bool(in_force and age is not None and age > max_age),
         "replaces": list(record.replaces),
-        "replaced_by": list(record.replaced_by) or list(replaced_by.get(_key(record.number), [])),
+        "replaced_by": list(record.replaced_by) or list(successors),
         "region": record.region, "region_name": region_name(record.region),
     }
 
@@ -120,28 +103,28 @@ def _negated(date: str) -> str:
     return "".join(chr(0x39 - ord(c) + 0x30) if c.isdigit() else c for c in date) if date else "~"
 
 
-# -- classification, once per record ---------------------------------------------------------
-
-_classified: dict[tuple[int, str, str], list[Assignment]] = {}
-
-
-def assignments_of(record: Record, vocabulary: Vocabulary) -> list[Assignment]:
-    """classify(record), remembered for this process (gaps and cover classify every record)."""
-    key = (id(vocabulary), record.id, record.title + "\x00" + record.scope[:300])
-    if key not in _classified:
-        if len(_classified) > 200_000:
-            _classified.clear()
-        _classified[key] = classify(record, vocabulary, limit=3)
-    return _classified[key]
+def _covered_docs(index: CoverageIndex) -> set[int]:
+    """The documents of standards and metrology regulations; CorpusError when there is none."""
+    reader = index.coverage
+    docs: set[int] = set()
+    for kind in COVERED_KINDS:
+        docs |= reader.docs_with("kind", kind)
+    if not docs:
+        raise CorpusError("the knowledge base holds no standards",
+                          hint="add some with `kb import FILE` or `kb crawl SOURCE`, then `kb index update`")
+    return docs
 
 
-def top_category(record: Record, vocabulary: Vocabulary) -> Assignment | None:
-    """The record's best CCS (or user) category: its own code, else the best inferred one
-    with confidence of at least MIN_CONFIDENCE."""
-    for assignment in assignments_of(record, vocabulary):
-        if assignment.scheme in ("ccs", "user"):
-            return assignment if assignment.confidence >= MIN_CONFIDENCE else None
-    return None
+def _in_region(record: Record, region: str | None) -> bool:
+    """National, industry and group standards apply everywhere; local ones in their region."""
+    return not region or record.level != "local" or (record.region or "").startswith(region)
+
+
+def _regional(index: CoverageIndex, docs: set[int], region: str | None) -> set[int]:
+    if not region:
+        return docs
+    local = index.coverage.docs_with("level", "local") & docs
+    return (docs - local) | (local & index.coverage.docs_with_prefix("region_code", region))
 
 
 # -- kb cover ----------------------------------------------------------------------------------
@@ -153,19 +136,18 @@ class Request:
     query: str
     mode: str  # code (K13), name (水泥 = Q11 水泥) or term (水稻)
     resolved: list[Resolved]
-    code_categories: list[Category]  # standards in these categories match "by code"
+    code_categories: list[Category]  # standards classified in these categories match "by code"
     terms: list[tuple[str, str]]  # (term, why it is searched)
     exclusions: list[str] = field(default_factory=list)  # note terms sent elsewhere (电子设备电缆入L91)
     not_found: NotFound | None = None
 
 
 def resolve_request(query: str, vocabulary: Vocabulary) -> Request:
-    """A CCS/ICS code → that category and its name and note terms; a category name → those
-    categories plus the word; any other term → the word and its synonyms, and the categories
-    it points to (shown, not searched: 水稻 points to B22 禾谷类作物, which also holds wheat)."""
-    text = unicodedata.normalize("NFKC", query or "").strip()
-    if not text:
-        raise BadInput("查询为空：请给出 CCS 分类号（如 K13）、类目名称或产品词（如 水稻）")
+    """A CCS/ICS code → that category (standards classified in it) and its name terms; a
+    category name → those categories plus the word; any other term → the word and its
+    synonyms, and the nearest categories (shown, not searched: 水稻 points to B22 禾谷类作物,
+    which also holds wheat)."""
+    text = check_query(query)
     try:
         resolved = resolve(text, vocabulary)
     except NotFound as exc:
@@ -176,7 +158,8 @@ def resolve_request(query: str, vocabulary: Vocabulary) -> Request:
         category = resolved[0].category
         return Request(text, "code", resolved[:1], [category], category_terms(category, vocabulary),
                        exclusions=[ref.term for ref in category.refs])
-    named = [r for r in resolved if normalize_term(r.category.name) == normalize_term(text)]
+    named = [r for r in resolved if normalize_term(r.category.name) == normalize_term(text)] \
+        or [_general(r, vocabulary) for r in resolved if _leads(r.category, text)][:1]
     if named:
         terms = _word_terms(text, vocabulary)
         for r in named:
@@ -184,21 +167,40 @@ def resolve_request(query: str, vocabulary: Vocabulary) -> Request:
         return Request(text, "name", named, [r.category for r in named], terms,
                        exclusions=[ref.term for r in named for ref in r.category.refs])
     best = resolved[0].score
-    return Request(text, "term", [r for r in resolved if r.score >= 0.8 * best][:5], [],
+    return Request(text, "term", [r for r in resolved if r.score >= 0.8 * best][:NEAREST_CATEGORIES], [],
                    _word_terms(text, vocabulary))
 
 
+def _leads(category: Category, text: str) -> bool:
+    """The query is the subject of the category's name: 机床 of J50 机床综合, 石油钻采设备 of E92."""
+    return category.scheme != "ics" and bool(category.name_terms) \
+        and normalize_term(category.name_terms[0]) == normalize_term(text)
+
+
+def _general(resolved: Resolved, vocabulary: Vocabulary) -> Resolved:
+    """X综合 is the general category of its range: 机床 → J50 机床综合 → J50/59 (all machine tools)."""
+    category = resolved.category
+    parent = vocabulary.category(category.parent) if category.parent else None
+    if category.name.endswith("综合") and parent is not None and parent.level == 2:
+        return Resolved(parent, resolved.score, f"{resolved.reason}; {category.code} is the general category of {parent.label}")
+    return resolved
+
+
 def _word_terms(text: str, vocabulary: Vocabulary) -> list[tuple[str, str]]:
-    return [(text, "")] + [(s, f"synonym of {text}") for s in vocabulary.synonyms_of(text) if s != text]
+    """The word, its synonyms and the kinds of it the vocabulary lists (钢板 for 钢材)."""
+    terms = [(text, "")] + [(s, f"synonym of {text}") for s in vocabulary.synonyms_of(text) if s != text]
+    return terms + [(h, f"a kind of {text}") for h in vocabulary.hyponyms_of(text)
+                    if h not in {t for t, _ in terms}]
 
 
 def category_terms(category: Category, vocabulary: Vocabulary) -> list[tuple[str, str]]:
-    """Title words that signal a category: its name terms, its note terms, the terms other
-    notes send to it (通信电缆入K13) and their synonyms; words too common to say anything
-    (分析 in the note of Q11) are left out. ICS names are English: no terms."""
+    """Title words that name a category: its name terms, the terms other notes send to it
+    (通信电缆入K13) and their synonyms; words too common to say anything are left out. Its
+    scope-note words are evidence for the classifier (a standard classified in the category
+    matches by code), not title words: 激光 or 手术 alone are not 医疗器械. ICS names are
+    English: no terms."""
     if category.scheme == "ics":
         return []
-    taxonomy = vocabulary.taxonomy
     found: list[tuple[str, str]] = []
 
     def add(term: str, why: str, check: bool = True) -> None:
@@ -206,18 +208,11 @@ def category_terms(category: Category, vocabulary: Vocabulary) -> list[tuple[str
                 and (not check or _specific(term, vocabulary)):
             found.append((term, why))
 
-    members = [category] + (taxonomy.children(category.code) if category.level == 2 else [])
-    for member in members:
-        for term in member.name_terms:
-            add(term, f"{member.code} name")
-        for term in member.terms:
-            add(term, f"{member.code} scope note")
+    for term in category.name_terms[:1]:  # the subject of the name (稀土金属, not 合金, of H65)
+        add(term, f"{category.code} name")
     if category.scheme == "ccs" and category.level == 3:
-        for other in taxonomy.of("ccs"):
-            for ref in other.refs:
-                targets = taxonomy.expand(ref.target)
-                if category.code in targets and len(targets) <= 3:
-                    add(ref.term, f"{other.code} note: {ref.term}入{ref.target}")
+        for sense in vocabulary.refs_to(category.code):
+            add(sense.term, sense.note)
     for term, _ in list(found):
         for synonym in vocabulary.synonyms_of(term):
             add(synonym, f"synonym of {term}", check=False)
@@ -225,86 +220,84 @@ def category_terms(category: Category, vocabulary: Vocabulary) -> list[tuple[str
 
 
 def _specific(term: str, vocabulary: Vocabulary) -> bool:
+    if vocabulary.is_generic(term):
+        return False
     senses = vocabulary.direct(term)
     if not senses:
         return True
     specificity = max(s.specificity for s in senses)
-    return specificity >= (0.6 if len(term) == 1 else 0.35)
+    return specificity >= (0.6 if len(term) == 1 else 0.2)
 
 
-def _code_match(record: Record, categories: list[Category], vocabulary: Vocabulary) -> tuple[str, str]:
-    """(why, code) if the record lies in one of `categories` by code, else ("", "")."""
-    for raw in record.ccs:
-        code = normalize_code(raw) or raw.strip()
-        if any(c.scheme != "ics" and vocabulary.is_within(code, c.code) for c in categories):
-            return f"own CCS code {code}", code
-    for raw in record.ics:
-        code = normalize_code(raw) or raw.strip()
-        if any(c.scheme == "ics" and (code == c.code or code.startswith(c.code + ".")) for c in categories):
-            return f"own ICS code {code}", code
-    if record.ccs or not any(c.scheme != "ics" for c in categories):
-        return "", ""
-    top = top_category(record, vocabulary)
-    if top is not None and any(c.scheme != "ics" and vocabulary.is_within(top.code, c.code) for c in categories):
-        return f"classified {top.code} ({top.confidence:.2f}): {top.reason}", top.code
-    return "", ""
-
-
-def _in_region(record: Record, region: str | None) -> bool:
-    """National, industry and group standards apply everywhere; local ones in their region."""
-    return not region or record.level != "local" or (record.region or "").startswith(region)
-
-
-def _records(index: CoverageIndex) -> list[Record]:
-    records = [r for r in index.all_records() if r.kind in ("standard", "metrology")]
-    if not records:
-        raise CorpusError("知识库中没有任何标准",
-                          hint="add some with `kb import FILE` or `kb crawl SOURCE`, then `kb index update`")
-    return records
+def _code_reason(record: Record, facts: dict, category: Category) -> tuple[str, str]:
+    """Why a record lies in `category` by code: (reason, short label)."""
+    codes = facts.get("ccs") or []
+    basis = facts.get("basis", "")
+    if category.scheme == "ics":
+        code = next((normalize_code(c) or c for c in record.ics
+                     if (normalize_code(c) or c).startswith(category.code)), category.code)
+        return f"own ICS code {code}", f"分类 {code}"
+    code = codes[0] if codes else category.code
+    if basis == "own":
+        return f"own CCS code {code}", f"分类 {code}"
+    if basis == "inherited":
+        return f"CCS {code} of the edition that replaced it", f"分类 {code}（沿用新版）"
+    top = next((a for a in facts.get("assignments", []) if a["code"] == code), None)
+    reason = f"classified {code} ({top['confidence']:.2f}): {top['reason']}" if top else f"classified {code}"
+    return reason, f"分类 {code}（推断）"
 
 
 def cover(index: CoverageIndex, query: str, *, vocabulary: Vocabulary | None = None, region: str | None = None,
           include_withdrawn: bool = False, max_age: float = 5, today: dt.date | None = None) -> dict:
     """`kb cover`: the standards that cover a category or a term, grouped by level (mandatory
-    national first … group), in-force first, each with why it matched."""
-    vocabulary = vocabulary or default_vocabulary()
+    national first … group), in-force first, each with why it matched. `standards` is a
+    list of rows, each with `number`."""
+    vocabulary = vocabulary or index.vocabulary()
     today = today or dt.date.today()
     request = resolve_request(query, vocabulary)
-    records = _records(index)
-    replaced_by = replacements(records)
-    matches: dict[str, tuple[Record, dict[str, str]]] = {}
-
-    def add(record: Record, how: str, reason: str, short: str) -> None:
-        entry = matches.setdefault(record.id, (record, {}))
-        entry[1].setdefault(how, (reason, short))
-
-    if request.code_categories:
-        for record in records:
-            reason, code = _code_match(record, request.code_categories, vocabulary)
-            if reason:
-                add(record, "code", reason, f"分类 {code}")
+    reader = index.coverage
+    covered = _covered_docs(index)
+    code_docs: dict[int, Category] = {}
+    for category in request.code_categories:
+        if category.scheme == "ics":
+            docs = reader.docs_with("ics", category.code) | reader.docs_with_prefix("ics", category.code + ".")
+        else:
+            docs = reader.docs_with("ccs_within", category.code)
+        for doc in docs & covered:
+            code_docs.setdefault(doc, category)
+    text_docs: dict[int, dict[str, tuple[str, str]]] = {}
     for term, why in request.terms:
-        for record, where in index.records_containing(term, ("title", "scope")):
-            text = getattr(record, where)
-            if record.id not in matches and any(x in text for x in request.exclusions):
-                continue
-            add(record, where, f"{where} contains {term}" + (f" ({why})" if why else ""),
-                f"{'标题' if where == 'title' else '范围'}含“{term}”")
-    if not matches and request.not_found is not None:
+        for where in ("title", "scope"):
+            for doc, word in reader.word_docs(term, where).items():
+                if doc in covered:
+                    reason = f"{where} contains {word}" + (f" (≈ {term})" if word != term else "") \
+                        + (f" ({why})" if why else "")
+                    text_docs.setdefault(doc, {}).setdefault(
+                        where, (reason, f"{'标题' if where == 'title' else '范围'}含“{word}”"))
+    if not code_docs and not text_docs and request.not_found is not None:
         raise request.not_found
+    matches: dict[str, tuple[Record, dict, dict[str, tuple[str, str]]]] = {}
+    for doc in sorted(set(code_docs) | set(text_docs)):
+        record, facts = reader.record(doc)
+        how = dict(text_docs.get(doc, {}))
+        if doc not in code_docs and any(x in getattr(record, w) for w in how for x in request.exclusions):
+            continue  # 电子设备电缆 is sent to L91 by the note of K13
+        if doc in code_docs:
+            how["code"] = _code_reason(record, facts, code_docs[doc])
+        matches[record.id] = (record, facts, how)
     if include_withdrawn:
-        by_key = {_key(r.number): r for r in records}
-        for record, _ in list(matches.values()):
+        for record, _, _ in list(matches.values()):
             for old in record.replaces:
-                earlier = by_key.get(_key(old))
-                if earlier is not None and earlier.id not in matches:
-                    add(earlier, "edition", f"earlier edition, replaced by {record.number}",
-                        f"旧版，被 {record.number} 代替")
+                for doc in reader.docs_with("number_key", number_key(old)) & covered:
+                    earlier, facts = reader.record(doc)
+                    if earlier.id not in matches:
+                        matches[earlier.id] = (earlier, facts, {"edition": (
+                            f"earlier edition, replaced by {record.number}", f"旧版，被 {record.number} 代替")})
     rows, hidden = [], 0
-    for record, how in matches.values():
+    for record, facts, how in matches.values():
         if not _in_region(record, region):
             continue
-        row = standard_row(record, today, replaced_by, max_age)
+        row = standard_row(record, today, facts.get("successors", ()), max_age)
         if not include_withdrawn and row["status"] in ("replaced", "withdrawn"):
             hidden += 1
             continue
@@ -312,13 +305,30 @@ def cover(index: CoverageIndex, query: str, *, vocabulary: Vocabulary | None = N
         row["matched_by"] = order
         row["reason"] = "; ".join(how[h][0] for h in order)
         row["match"] = "；".join(how[h][1] for h in order)
+        row["ccs"] = list(facts.get("ccs") or [])
         rows.append(row)
     rows.sort(key=_order)
-    return {"query": request.query, "mode": request.mode,
-            "categories": [_category_dict(r) for r in request.resolved],
+    categories = [_category_dict(r) for r in request.resolved]
+    if request.mode == "term" and not categories:
+        categories = _nearest_categories(rows, vocabulary)
+    return {"query": request.query, "mode": request.mode, "categories": categories,
             "terms": [{"term": t, "why": w} for t, w in request.terms],
             "region": region or "", "region_name": region_name(region),
-            "standards": rows, "counts": _counts(rows, hidden), "notes": _cover_notes(request, rows, region, hidden)}
+            "standards": rows, "counts": _counts(rows, hidden),
+            "notes": _cover_notes(request, rows, categories, region, hidden)}
+
+
+def _nearest_categories(rows: list[dict], vocabulary: Vocabulary) -> list[dict]:
+    """For a word no category names (钢材): the categories its matching standards are classified in."""
+    counts = Counter(code for row in rows for code in row["ccs"][:1])
+    found = []
+    for code, n in counts.most_common(NEAREST_CATEGORIES):
+        category = vocabulary.category(code)
+        if category is not None:
+            found.append({"code": code, "name": category.name, "scheme": category.scheme,
+                          "level": category.level, "label": category.label, "score": round(n / len(rows), 4),
+                          "reason": f"{n} of the {len(rows)} matching standards are classified {code}"})
+    return found
 
 
 def _category_dict(resolved: Resolved) -> dict:
@@ -334,14 +344,17 @@ def _counts(rows: list[dict], hidden: int) -> dict:
             "by_status": dict(Counter(r["status"] for r in rows)), "hidden_withdrawn": hidden}
 
 
-def _cover_notes(request: Request, rows: list[dict], region: str | None, hidden: int) -> list[str]:
+def _cover_notes(request: Request, rows: list[dict], categories: list[dict], region: str | None,
+                 hidden: int) -> list[str]:
     notes = []
-    if request.mode == "term" and request.resolved:
-        notes.append(f"“{request.query}”按标题和范围中的词及其同义词匹配；所属类目仅供参考，"
-                     "类目中的其他产品不列出（按类目查询请给出分类号，如 "
-                     f"{request.resolved[0].category.code}）。")
-    if request.mode == "term" and not request.resolved:
-        notes.append(f"没有类目对应“{request.query}”，只按标题和范围匹配。")
+    if request.mode == "term":
+        nearest = "、".join(c["label"] for c in categories)
+        notes.append(f"“{request.query}”不是类目名称：按标题和范围中的词（含同义词、以它结尾的词）匹配"
+                     + (f"；最近的类目 {nearest} 仅供参考，类目中的其他产品不列出（按类目查询请给出分类号，如 "
+                        f"{categories[0]['code']}）。" if categories else "；没有找到相近的类目。"))
+    if request.mode in ("code", "name"):
+        notes.append("按分类号匹配：自带分类号的标准，以及建索引时由标题推断（置信度 ≥ "
+                     f"{MIN_CONFIDENCE}）归入该类目的标准；另按类目名称词匹配标题和范围。")
     if any(c.scheme == "ics" for c in request.code_categories):
         notes.append("ICS 类目名称为英文：只匹配自带该 ICS 分类号的标准。")
     if region:
@@ -351,7 +364,7 @@ def _cover_notes(request: Request, rows: list[dict], region: str | None, hidden:
     if any(r["status"] == "unknown" for r in rows):
         notes.append(UNKNOWN_NOTE)
     if not rows:
-        notes.append(f"知识库中没有覆盖“{request.query}”的标准。")
+        notes.append(f"知识库中没有覆盖“{request.query}”的标准（只说明本知识库未收录，见 kb gaps 的知识库范围）。")
     return notes
 
 
@@ -361,147 +374,237 @@ VIEWS = ("ccs", "ics", "region")
 VIEW_TITLES = {"ccs": "按中国标准分类（CCS）", "ics": "按国际标准分类（ICS）", "region": "按地区（地方标准）"}
 NO_CCS = "未分类"
 NO_ICS = "无ICS分类号"
+NOT_IN_KB = "知识库未收录"
+
+
+@dataclass
+class _Columns:
+    """Per document, what a gap row counts: level group, status, 标龄 and successor (index codes)."""
+
+    group: tuple
+    status: tuple
+    age: tuple
+    successor: tuple
+    ages: dict[int, float | None]  # age_from code → years
+
+    def keys(self, docs) -> Counter:
+        g, s, a, r = self.group, self.status, self.age, self.successor
+        return Counter((g[0][d], s[0][d], a[0][d], r[0][d]) for d in docs)
+
+
+def _columns(index: CoverageIndex, today: dt.date) -> _Columns:
+    reader = index.coverage
+    age = reader.values("age_from")
+    ages = {0: None}
+    for code, start in enumerate(age[1][1:], 1):
+        try:
+            ages[code] = round((today - dt.date.fromisoformat(start)).days / 365.25, 1)
+        except ValueError:
+            ages[code] = None
+    return _Columns(reader.values("level_group"), reader.values("status"), age, reader.values("successor"), ages)
+
+
+def gap_row(code: str, name: str, keys: Counter, columns: _Columns, max_age: float) -> dict:
+    """Counts by level and status, and the gap flags, of one group of standards (`keys`:
+    Counter of their column codes, _Columns.keys)."""
+    groups, statuses = columns.group[1], columns.status[1]
+    by_group, by_status = Counter(), Counter()
+    in_force = overdue = only_group = withdrawn_unreplaced = 0
+    oldest = None
+    for (g, s, a, r), n in keys.items():
+        group, status = groups[g] or "other", statuses[s] or "unknown"
+        by_group[group] += n
+        by_status[status] += n
+        if status in IN_FORCE:
+            in_force += n
+            only_group += n * (group == "group")
+            age = columns.ages.get(a)
+            if age is not None:
+                overdue += n * (age > max_age)
+                oldest = age if oldest is None else max(oldest, age)
+        if status == "withdrawn" and not r:
+            withdrawn_unreplaced += n
+    row = {"code": code, "name": name, "total": sum(keys.values())}
+    row.update({g: by_group.get(g, 0) for g in LEVEL_GROUPS})
+    row.update({s: by_status.get(s, 0) for s in STATUS_ORDER})
+    row["in_force"] = in_force
+    row["unconfirmed"] = by_status.get("unknown", 0)
+    row["overdue"] = overdue
+    flags = []
+    if not in_force:
+        flags.append("no_current")
+    elif only_group == in_force:
+        flags.append("only_group")
+    if in_force and overdue == in_force:
+        flags.append("all_overdue")
+    if withdrawn_unreplaced:
+        flags.append("withdrawn_unreplaced")
+    if by_status.get("upcoming"):
+        flags.append("pending")
+    row["flags"] = flags
+    row["oldest_in_force"] = oldest
+    return row
+
+
+def knowledge_base_extent(index: CoverageIndex, docs: set[int] | None = None) -> dict:
+    """What the knowledge base holds, so an answer can say what it judged: standards by
+    level, local standards by region (and the provinces it has none of), sources, how many
+    have a known status."""
+    docs = _covered_docs(index) if docs is None else docs
+    reader = index.coverage
+    levels = reader.facet_counts("level_group", docs)
+    local = reader.docs_with("level", "local") & docs
+    regions = reader.facet_counts("region", local)
+    statuses = reader.facet_counts("status", docs)
+    years = sorted(reader.facet_counts("issue_year", docs))
+    return {
+        "standards": len(docs),
+        "by_level": {g: levels[g] for g in LEVEL_GROUPS if levels.get(g)},
+        "by_level_label": {LEVEL_GROUP_LABELS[g]: levels[g] for g in LEVEL_GROUPS if levels.get(g)},
+        "local_by_region": {f"{region_name(c) or c}（{c}）": n for c, n in sorted(regions.items())},
+        "provinces_without_local": [region_name(c) for c in PROVINCES if c not in regions],
+        "sources": dict(sorted(reader.facet_counts("source", docs).items(), key=lambda kv: -kv[1])),
+        "status_known": len(docs) - statuses.get("unknown", 0),
+        "status_unknown": statuses.get("unknown", 0),
+        "issue_years": [years[0], years[-1]] if years else [],
+        "status_as_of": index.meta.get("status_as_of", ""),
+    }
+
+
+def _extent_note(extent: dict) -> str:
+    levels = "、".join(f"{label} {n:,}" for label, n in extent["by_level_label"].items())
+    sources = "、".join(f"{s} {n:,}" for s, n in list(extent["sources"].items())[:5]) or "未记录"
+    missing = extent["provinces_without_local"]
+    return (f"知识库范围：{extent['standards']:,} 条标准（{levels}）；地方标准来自 {len(extent['local_by_region'])} 个省区"
+            + (f"，{len(missing)} 个省区没有（{'、'.join(missing[:6])}{'……' if len(missing) > 6 else ''}）" if missing else "")
+            + f"；来源 {sources}；状态已知 {extent['status_known']:,} 条，未知 {extent['status_unknown']:,} 条"
+            + (f"；状态按索引日 {extent['status_as_of']}" if extent.get("status_as_of") else "") + "。"
+            "“知识库未收录”只说明本知识库没有，不等于标准体系的缺口；缺口标记只针对知识库中有标准的类目。")
 
 
 def gap_report(index: CoverageIndex, *, by: str = "ccs", level: str | None = None, region: str | None = None,
                max_age: float = 5, vocabulary: Vocabulary | None = None, today: dt.date | None = None) -> dict:
     """`kb gaps`: per CCS category, ICS code and region, counts by level and status and the
-    gap flags (FLAG_LABELS). `rows` is the `by` view; `views` holds all three."""
+    gap flags (FLAG_LABELS), with the extent of the knowledge base judged. `rows` is the
+    `by` view; `views` holds all three."""
     if by not in VIEWS:
         raise BadInput(f"无法识别的视图 {by!r}：可用 {', '.join(VIEWS)}")
     if max_age <= 0:
         raise BadInput(f"--max-age 应为正数，不能是 {max_age}")
-    vocabulary = vocabulary or default_vocabulary()
+    taxonomy = vocabulary.taxonomy if vocabulary else load_taxonomy()  # names only: no vocabulary to load
+    category = vocabulary.category if vocabulary else taxonomy.get
     today = today or dt.date.today()
-    records = _records(index)
-    replaced_by = replacements(records)
-    chosen = [r for r in records if (not level or r.level == level) and _in_region(r, region)]
+    reader = index.coverage
+    covered = _covered_docs(index)
+    extent = knowledge_base_extent(index, covered)
+    chosen = covered & reader.docs_with("level", level) if level else covered
+    chosen = _regional(index, chosen, region)
     if not chosen:
-        raise NotFound((f"地区 {region} " if region else "") + f"没有{LEVEL_LABELS.get(level, '任何层级的') if level else '任何'}标准")
-    rows = {r.id: standard_row(r, today, replaced_by, max_age) for r in chosen}
-    by_key = {_key(r.number): r for r in records}
-    ccs_of = {r.id: _ccs_of(r, vocabulary, by_key, rows[r.id]["replaced_by"]) for r in chosen}
+        what = LEVEL_LABELS.get(level, level) if level else "标准"
+        raise NotFound(f"知识库中没有{what}" + (f"（地区 {region_name(region) or region}）" if region else "")
+                       + f"：无法判断这一范围的缺口（{_extent_note(extent).split('。')[0]}）")
+    columns = _columns(index, today)
     views = {
-        "ccs": _ccs_view(chosen, rows, ccs_of, vocabulary),
-        "ics": _ics_view(chosen, rows),
-        "region": _region_view(chosen, rows, ccs_of),
+        "ccs": _ccs_view(index, chosen, columns, max_age, taxonomy, category),
+        "ics": _ics_view(index, chosen, columns, max_age),
+        "region": _region_view(index, chosen, columns, max_age),
     }
     for view in views.values():
         for row in view["rows"]:
             row["flag_labels"] = "；".join(_flag_label(f, max_age) for f in row["flags"])
     primary = views[by]
     flags = Counter(f for row in primary["rows"] for f in row["flags"])
+    statuses = reader.facet_counts("status", chosen)
     return {"by": by, "max_age": max_age, "today": today.isoformat(),
             "filters": {"level": level or "", "region": region or ""}, "total": len(chosen),
-            "in_force": sum(r["in_force"] for r in rows.values()),
-            "unconfirmed": sum(r["status"] == "unknown" for r in rows.values()),
-            "rows": primary["rows"], "flag_counts": {f: flags.get(f, 0) for f in FLAG_LABELS},
-            "views": views, "notes": _gap_notes(chosen, rows, views, max_age, level)}
+            "in_force": sum(statuses.get(s, 0) for s in IN_FORCE), "unconfirmed": statuses.get("unknown", 0),
+            "extent": extent, "rows": primary["rows"], "flag_counts": {f: flags.get(f, 0) for f in FLAG_LABELS},
+            "views": views, "notes": _gap_notes(index, chosen, views, by, max_age, level, extent)}
 
 
 def _flag_label(flag: str, max_age: float) -> str:
     return f"现行标准均超过{max_age:g}年复审周期" if flag == "all_overdue" else FLAG_LABELS[flag]
 
 
-def _ccs_of(record: Record, vocabulary: Vocabulary, by_key: dict[str, Record] | None = None,
-            successors: list[str] = ()) -> tuple[list[str], str]:
-    """The record's CCS codes and their basis: own, inferred from the title, or inherited
-    from the edition that replaced it (a replaced edition known only by its number)."""
-    own = [normalize_code(c) or c.strip() for c in record.ccs]
-    if own:
-        return own, "own"
-    if not record.title and by_key:
-        for number in successors:
-            successor = by_key.get(_key(number))
-            if successor is not None and successor.title:
-                codes, _ = _ccs_of(successor, vocabulary)
-                if codes:
-                    return codes, "inherited"
-    top = top_category(record, vocabulary)
-    return ([top.code], "inferred") if top is not None else ([], "")
+def _grouped(reader, name: str, chosen: set[int]) -> tuple[dict[str, set[int]], set[int]]:
+    """Value → the chosen documents with it, and the chosen documents with none."""
+    groups, seen = {}, set()
+    for value, docs in reader.value_sets(name).items():
+        inside = docs & chosen
+        if inside:
+            groups[value] = inside
+            seen |= inside
+    return groups, chosen - seen
 
 
-def gap_row(code: str, name: str, rows: list[dict]) -> dict:
-    """Counts by level and status, and the gap flags, of one group of standards."""
-    row = {"code": code, "name": name, "total": len(rows)}
-    row.update({g: sum(r["level_group"] == g for r in rows) for g in LEVEL_GROUPS})
-    row.update({s: sum(r["status"] == s for r in rows) for s in STATUS_ORDER})
-    in_force = [r for r in rows if r["in_force"]]
-    row["in_force"] = len(in_force)
-    row["unconfirmed"] = sum(r["status"] == "unknown" for r in rows)
-    row["overdue"] = sum(r["overdue"] for r in in_force)
-    flags = []
-    if not in_force:
-        flags.append("no_current")
-    elif all(r["level_group"] == "group" for r in in_force):
-        flags.append("only_group")
-    if in_force and row["overdue"] == len(in_force):
-        flags.append("all_overdue")
-    if any(r["status"] == "withdrawn" and not r["replaced_by"] for r in rows):
-        flags.append("withdrawn_unreplaced")
-    if row["upcoming"]:
-        flags.append("pending")
-    row["flags"] = flags
-    row["oldest_in_force"] = max((r["age_years"] for r in in_force if r["age_years"] is not None), default=None)
-    return row
-
-
-def _ccs_view(records, rows, ccs_of, vocabulary: Vocabulary) -> dict:
-    groups: dict[str, list[str]] = {}
-    inferred: Counter = Counter()
-    for record in records:
-        codes, basis = ccs_of[record.id]
-        for code in codes or [""]:
-            groups.setdefault(code, []).append(record.id)
-            inferred[code] += basis in ("inferred", "inherited")
+def _ccs_view(index, chosen, columns: _Columns, max_age: float, taxonomy, category_of) -> dict:
+    reader = index.coverage
+    groups, unclassified = _grouped(reader, "ccs", chosen)
+    guessed = reader.docs_with("ccs_basis", "inferred") | reader.docs_with("ccs_basis", "inherited")
     result = []
-    for code in sorted(groups, key=lambda c: (c == "", c)):
-        category = vocabulary.category(code) if code else None
-        row = gap_row(code, category.name if category else (NO_CCS if not code else code),
-                      [rows[i] for i in groups[code]])
-        row["inferred"] = inferred[code]
+    for code in sorted(groups):
+        category = category_of(code)
+        row = gap_row(code, category.name if category else code, columns.keys(groups[code]), columns, max_age)
+        row["inferred"] = len(groups[code] & guessed)
         result.append(row)
-    present = set(groups)
-    empty = [{"code": c.code, "name": c.name} for c in vocabulary.taxonomy.of("ccs", 3) if c.code not in present]
+    if unclassified:
+        row = gap_row("", NO_CCS, columns.keys(unclassified), columns, max_age)
+        row["inferred"] = 0
+        result.append(row)
+    empty = [{"code": c.code, "name": c.name, "judgement": NOT_IN_KB}
+             for c in taxonomy.of("ccs", 3) if c.code not in groups]
     return {"name": "ccs", "title": VIEW_TITLES["ccs"], "rows": result, "empty": empty}
 
 
-def _ics_view(records, rows) -> dict:
-    groups: dict[str, list[str]] = {}
-    for record in records:
-        for code in [normalize_code(c) or c.strip() for c in record.ics] or [""]:
-            groups.setdefault(code, []).append(record.id)
-    result = [gap_row(code, code or NO_ICS, [rows[i] for i in groups[code]])
-              for code in sorted(groups, key=lambda c: (c == "", c))]
+def _ics_view(index, chosen, columns: _Columns, max_age: float) -> dict:
+    groups, none = _grouped(index.coverage, "ics", chosen)
+    result = [gap_row(code, code, columns.keys(groups[code]), columns, max_age) for code in sorted(groups)]
+    if none:
+        result.append(gap_row("", NO_ICS, columns.keys(none), columns, max_age))
     return {"name": "ics", "title": VIEW_TITLES["ics"], "rows": result, "empty": []}
 
 
-def _region_view(records, rows, ccs_of) -> dict:
-    groups: dict[str, list[Record]] = {}
-    for record in records:
-        if record.level == "local" and record.region:
-            groups.setdefault(record.region[:2], []).append(record)
+def _region_view(index, chosen, columns: _Columns, max_age: float) -> dict:
+    reader = index.coverage
+    local = reader.docs_with("level", "local") & chosen
+    groups, _ = _grouped(reader, "region", local)
+    ccs_sets = reader.value_sets("ccs")
     result = []
     for code in sorted(groups):
-        row = gap_row(code, region_name(code) or code, [rows[r.id] for r in groups[code]])
-        counts = Counter(c for r in groups[code] for c in ccs_of[r.id][0])
-        row["top_categories"] = "、".join(f"{c} ({n})" for c, n in counts.most_common(3))
+        row = gap_row(code, region_name(code) or code, columns.keys(groups[code]), columns, max_age)
+        counts = Counter({c: len(docs & groups[code]) for c, docs in ccs_sets.items()})
+        row["top_categories"] = "、".join(f"{c} ({n})" for c, n in counts.most_common(3) if n)
         result.append(row)
-    return {"name": "region", "title": VIEW_TITLES["region"], "rows": result, "empty": []}
+    empty = [{"code": c, "name": region_name(c), "judgement": NOT_IN_KB} for c in PROVINCES if c not in groups]
+    return {"name": "region", "title": VIEW_TITLES["region"], "rows": result, "empty": empty}
 
 
-def _gap_notes(records, rows, views, max_age: float, level: str | None) -> list[str]:
-    notes = [f"复审周期 {max_age:g} 年（标准化法 第二十九条：标准的复审周期一般不超过五年）；"
+def _gap_notes(index, chosen: set[int], views, by: str, max_age: float, level: str | None, extent: dict) -> list[str]:
+    reader = index.coverage
+    notes = [_extent_note(extent),
+             f"复审周期 {max_age:g} 年（标准化法 第二十九条：标准的复审周期一般不超过五年）；"
              "标龄按发布日期（无则按标准号年份）计算。"]
-    if any(r["status"] == "unknown" for r in rows.values()):
+    if extent["status_unknown"]:
         notes.append(UNKNOWN_NOTE)
-    inferred = sum(row.get("inferred", 0) for row in views["ccs"]["rows"])
-    if inferred:
-        notes.append(f"{inferred} 条标准没有自带 CCS 分类号，类目由标题推断（kb.classify，置信度 ≥ {MIN_CONFIDENCE}），"
-                     f"只有标准号的旧版沿用替代它的新版的类目；无法推断的计入“{NO_CCS}”。")
-    if not any(r.ics for r in records):
+    basis = reader.facet_counts("ccs_basis", chosen)
+    own = basis.get("own", 0)
+    lacking = len(chosen) - own
+    if lacking:
+        notes.append(f"{len(chosen):,} 条标准中 {lacking:,} 条没有自带 CCS 分类号"
+                     f"（{own:,} 条自带）：{basis.get('inferred', 0):,} 条的类目在建索引时由标题推断"
+                     f"（kb.classify，置信度 ≥ {MIN_CONFIDENCE}），{basis.get('inherited', 0):,} 条只有标准号的旧版"
+                     f"沿用替代它的新版的类目，{lacking - basis.get('inferred', 0) - basis.get('inherited', 0):,} 条"
+                     f"无法推断，计入“{NO_CCS}”。")
+    if not reader.facet_counts("ics", chosen):
         notes.append("没有标准自带 ICS 分类号（公告不载），ICS 视图只有一行；ICS 不做推断。")
-    notes.append(f"{len(views['ccs']['empty'])} 个 CCS 三级类目下没有任何标准（见“无标准类目”）。")
+    notes.append(f"{len(views['ccs']['empty'])} 个 CCS 三级类目下知识库没有任何标准（见“{NOT_IN_KB}”）：这不是缺口判断。")
+    if not any(row["flags"] for row in views[by]["rows"]):
+        rows = views[by]["rows"]
+        notes.append(f"没有被标记的行：{len(rows)} 行中每一行都至少有一条现行"
+                     + ("或状态未知（按现行处理）" if extent["status_unknown"] else "")
+                     + "的非团体标准，且不全超过复审周期，没有即将实施或废止无替代的标准"
+                     + (f"；其中 {extent['status_unknown']:,} 条状态未知，确认状态后可能出现缺口" if extent["status_unknown"] else "")
+                     + "。")
     if level:
         notes.append(f"只统计{LEVEL_LABELS.get(level, level)}。")
     return notes
@@ -539,14 +642,15 @@ def load_policy(doc: str, corpus_dir: Path):
 def policy_gaps(index: CoverageIndex, document, *, vocabulary: Vocabulary | None = None,
                 today: dt.date | None = None) -> dict:
     """`kb policy-gaps`: clause by clause, the product and industry areas a policy names,
-    the standards that exist for each (by title or scope, with synonyms) and the gaps."""
+    the standards that exist for each (by title or scope words, with synonyms), and per area
+    a judgement: covered, gap (standards exist, none in force) or not in the knowledge base."""
     from kb.policy_areas import extract_areas
     from kb.texts.segment import segment
 
-    vocabulary = vocabulary or default_vocabulary()
+    vocabulary = vocabulary or index.vocabulary()
     today = today or dt.date.today()
-    records = _records(index)
-    replaced_by = replacements(records)
+    covered = _covered_docs(index)
+    extent = knowledge_base_extent(index, covered)
     namer = category_namer(vocabulary)
     areas: dict[str, dict] = {}
     clauses = []
@@ -561,40 +665,52 @@ def policy_gaps(index: CoverageIndex, document, *, vocabulary: Vocabulary | None
                                                  "context": area.context, "clauses": []})
             entry["clauses"].append(clause.path)
     for entry in areas.values():
-        entry.update(_area_coverage(index, entry["area"], vocabulary, today, replaced_by))
+        entry.update(_area_coverage(index, covered, entry["area"], vocabulary, today))
     listed = list(areas.values())
-    gaps = [a["area"] for a in listed if a["gap"]]
+    gaps = [a["area"] for a in listed if a["judgement"] == "gap"]
+    absent = [a["area"] for a in listed if a["judgement"] == "not_in_kb"]
     return {"doc": {"id": document.id, "title": document.title, "kind": document.kind},
-            "clauses_scanned": len(tree), "clauses": clauses, "areas": listed,
-            "counts": {"areas": len(listed), "covered": len(listed) - len(gaps), "gaps": len(gaps),
-                       "clauses_with_areas": len(clauses)},
-            "gaps": gaps, "notes": _policy_notes(listed)}
+            "clauses_scanned": len(tree), "clauses": clauses, "areas": listed, "extent": extent,
+            "counts": {"areas": len(listed), "covered": len(listed) - len(gaps) - len(absent), "gaps": len(gaps),
+                       "not_in_kb": len(absent), "clauses_with_areas": len(clauses)},
+            "gaps": gaps, "not_in_kb": absent, "notes": _policy_notes(listed, extent)}
 
 
-def _area_coverage(index: CoverageIndex, area: str, vocabulary: Vocabulary, today: dt.date,
-                   replaced_by: dict[str, list[str]]) -> dict:
-    found: dict[str, tuple[Record, str]] = {}
+AREA_JUDGEMENTS = {"covered": "有现行标准", "gap": "缺口：有标准但无现行的", "not_in_kb": NOT_IN_KB}
+
+
+def _area_coverage(index: CoverageIndex, covered: set[int], area: str, vocabulary: Vocabulary,
+                   today: dt.date) -> dict:
+    reader = index.coverage
+    found: dict[int, str] = {}
     for term, why in _word_terms(area, vocabulary):
-        for record, where in index.records_containing(term, ("title", "scope")):
-            found.setdefault(record.id, (record, f"{where} contains {term}" + (f" ({why})" if why else "")))
+        for where in ("title", "scope"):
+            for doc, word in reader.word_docs(term, where).items():
+                if doc in covered:
+                    found.setdefault(doc, f"{where} contains {word}" + (f" ({why})" if why else ""))
     rows = []
-    for record, reason in found.values():
-        row = standard_row(record, today, replaced_by)
+    for doc, reason in found.items():
+        record, facts = reader.record(doc)
+        row = standard_row(record, today, facts.get("successors", ()))
         row["reason"] = reason
         rows.append(row)
     rows.sort(key=_order)
     in_force = sum(r["in_force"] for r in rows)
     try:
         categories = [r.category.label for r in resolve(area, vocabulary, limit=3)]
-    except NotFound:
+    except (NotFound, BadInput):
         categories = []
-    return {"standards": rows, "in_force": in_force, "gap": in_force == 0, "categories": categories}
+    judgement = "covered" if in_force else ("gap" if rows else "not_in_kb")
+    return {"standards": rows, "in_force": in_force, "gap": judgement == "gap", "judgement": judgement,
+            "judgement_label": AREA_JUDGEMENTS[judgement], "categories": categories}
 
 
-def _policy_notes(areas: list[dict]) -> list[str]:
-    notes = ["领域由规则提取（kb.policy_areas）：“、”列举后接“等+产品/领域”、以产品或行业中心词结尾的名词短语"
+def _policy_notes(areas: list[dict], extent: dict) -> list[str]:
+    notes = [_extent_note(extent),
+             "领域由规则提取（kb.policy_areas）：“、”列举后接“等+产品/领域”、以产品或行业中心词结尾的名词短语"
              "（材料、产品、设备、汽车、服务、物流……）、CCS 类目名称；how 字段说明每个领域由哪条规则得出。",
-             "标准按标题和范围中是否含该领域词（及同义词）匹配；没有现行标准的领域标为缺口。"]
+             "标准按标题和范围中的词（及同义词、以它结尾的词）匹配。判断：有现行标准；缺口（知识库有该领域的标准，"
+             f"但没有现行的）；{NOT_IN_KB}（知识库没有该领域的任何标准：只说明本知识库未收录，不是缺口）。"]
     if any(r["status"] == "unknown" for a in areas for r in a["standards"]):
         notes.append(UNKNOWN_NOTE)
     return notes

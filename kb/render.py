@@ -746,6 +746,9 @@ def render_cover(result: dict) -> None:
     _notes(result["notes"])
 
 
+NOT_IN_KB_LABEL = "知识库未收录"
+
+
 def render_gaps(report: dict, written: list[str] = ()) -> None:
     """The summary, the flagged rows of the chosen view, and the files written."""
     from kb.reports import gap_columns
@@ -758,6 +761,8 @@ def render_gaps(report: dict, written: list[str] = ()) -> None:
     console.print(f"[bold]标准覆盖缺口[/]  {escape(view['title'])}：{len(view['rows'])} 项，标准 {report['total']} 条，"
                   f"在用 {report['in_force']} 条（状态未确认 {report['unconfirmed']} 条）")
     console.print(f"缺口标记：{flags}")
+    if view.get("empty"):
+        console.print(f"{NOT_IN_KB_LABEL}：{len(view['empty'])} 项（知识库没有这些{('类目' if report['by'] != 'region' else '地区')}的标准，不判为缺口）")
     flagged = [row for row in view["rows"] if row["flags"]]
     if flagged:
         table = Table(expand=False)
@@ -784,14 +789,18 @@ def render_policy_gaps(report: dict, written: list[str] = ()) -> None:
     console = out()
     counts = report["counts"]
     console.print(f"[bold]{escape(report['doc']['title'])}[/]：{counts['clauses_with_areas']} 个条款提到 "
-                  f"{counts['areas']} 个产品/行业领域，有在用标准 {counts['covered']} 个，缺口 {counts['gaps']} 个")
+                  f"{counts['areas']} 个产品/行业领域，有在用标准 {counts['covered']} 个，缺口 {counts['gaps']} 个，"
+                  f"{NOT_IN_KB_LABEL} {counts.get('not_in_kb', 0)} 个")
     table = Table(expand=False)
     for column in ("领域", "类型", "条款", "在用标准", "标准"):
         table.add_column(column, overflow="fold")
     for area in report["areas"]:
         shown = "、".join(s["number"] for s in area["standards"][:3])
         more = len(area["standards"]) - 3
-        standards = escape(shown + (f" 等 {len(area['standards'])} 条" if more > 0 else "")) if shown else "[red]缺口[/]"
+        standards = escape(shown + (f" 等 {len(area['standards'])} 条" if more > 0 else "")) if shown \
+            else f"[dim]{NOT_IN_KB_LABEL}[/]"
+        if area.get("judgement") == "gap":
+            standards = f"[red]缺口[/] {standards}"
         table.add_row(escape(area["area"]), escape(AREA_KIND_LABELS.get(area["kind"], area["kind"])),
                       escape("、".join(area["clauses"])), str(area["in_force"]), standards)
     console.print(table)

@@ -345,14 +345,14 @@ def policy_rows(report: dict) -> list[dict]:
         rows.append({"area": area["area"], "kind": AREA_KIND_LABELS.get(area["kind"], area["kind"]),
                      "how": AREA_HOW_LABELS.get(area["how"], area["how"]), "clauses": area["clauses"],
                      "standards": len(standards), "in_force": area["in_force"],
-                     "gap": "缺口" if area["gap"] else "",
+                     "gap": "" if area["judgement"] == "covered" else area["judgement_label"],
                      "numbers": [f"{s['number']}（{s['status_display']}）" for s in standards[:10]],
                      "categories": area["categories"], "context": area["context"]})
     return rows
 
 
 POLICY_AREA_COLUMNS = [("area", "领域"), ("kind", "类型"), ("how", "提取规则"), ("clauses", "条款"),
-                       ("standards", "标准数"), ("in_force", "在用标准数"), ("gap", "缺口"),
+                       ("standards", "标准数"), ("in_force", "在用标准数"), ("gap", "缺口或未收录"),
                        ("numbers", "标准（前10条）"), ("categories", "相关类目"), ("context", "原文")]
 
 
@@ -361,8 +361,8 @@ def policy_sheets(report: dict) -> list[Sheet]:
     clauses = [{"path": c["path"], "heading": c["heading"], "areas": c["areas"]} for c in report["clauses"]]
     return [
         Sheet("领域", POLICY_AREA_COLUMNS, policy_rows(report), numeric={"standards", "in_force"}),
-        Sheet("缺口", [("area", "领域"), ("clauses", "条款"), ("context", "原文")],
-              [a for a in report["areas"] if a["gap"]]),
+        Sheet("缺口", [("area", "领域"), ("judgement_label", "判断"), ("clauses", "条款"), ("context", "原文")],
+              [a for a in report["areas"] if a["judgement"] != "covered"]),
         Sheet("标准", [("area", "领域"), ("number", "标准号"), ("title", "标准名称"), ("level_label", "层级"),
                       ("status_display", "状态"), ("issue_date", "发布日期"), ("age_years", "标龄(年)"),
                       ("replaced_by", "被代替为"), ("reason", "匹配原因")], standards, numeric={"age_years"}),

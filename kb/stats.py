@@ -1,32 +1,23 @@
 """Counts over the knowledge base for `kb stats`."""
 from __future__ import annotations
 
-import datetime as dt
 from collections import Counter
-from typing import Iterable
-
-from kb.records import Record
 
 
 def _sorted(counter: Counter) -> dict[str, int]:
     return dict(sorted(counter.items(), key=lambda kv: (-kv[1], kv[0])))
 
 
-def corpus_stats(records: Iterable[Record], today: dt.date | None = None) -> dict:
-    kinds, levels, statuses, regions, sectors, years = Counter(), Counter(), Counter(), Counter(), Counter(), Counter()
-    total = 0
-    for record in records:
-        total += 1
-        kinds[record.kind] += 1
-        levels[record.level or "unknown"] += 1
-        statuses[record.status_on(today)] += 1
-        if record.region:
-            regions[record.region[:2]] += 1
-        if record.sector:
-            sectors[record.sector] += 1
-        year = (record.issue_date or "")[:4]
-        if year:
-            years[year] += 1
-    return {"total": total, "kind": _sorted(kinds), "level": _sorted(levels), "status": _sorted(statuses),
-            "region": _sorted(regions), "sector": _sorted(sectors),
-            "issue_year": dict(sorted(years.items(), reverse=True))}
+def index_stats(index) -> dict:
+    """`kb stats` from the index's facet counts (index.coverage), without decoding a record.
+    Statuses are as of the index's build day (`kb index update` refreshes dated ones)."""
+    reader = index.coverage
+    total = len(reader.live_docs())
+    counts = {name: Counter(reader.facet_counts(name)) for name in ("kind", "level", "status", "region", "sector")}
+    unknown = total - sum(counts["level"].values())
+    if unknown:
+        counts["level"]["unknown"] = unknown
+    years = reader.facet_counts("issue_year")
+    return {"total": total, **{name: _sorted(counter) for name, counter in counts.items()},
+            "issue_year": dict(sorted(years.items(), reverse=True)),
+            "status_as_of": index.meta.get("status_as_of", "")}

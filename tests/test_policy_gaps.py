@@ -95,7 +95,10 @@ def test_vocabulary_rule_needs_the_vocabulary():
 
 def test_policy_gaps_counts(report):
     assert report["doc"] == {"id": "policy:质量强国首善之区建设意见", "title": POLICY, "kind": "policy"}
-    assert report["counts"] == {"areas": 101, "covered": 12, "gaps": 89, "clauses_with_areas": 24}
+    # 90 areas have no standard in this knowledge base at all: "not in the KB", not 缺口
+    assert report["counts"] == {"areas": 101, "covered": 11, "gaps": 0, "not_in_kb": 90, "clauses_with_areas": 24}
+    assert report["extent"]["standards"] == 1380 and "北京" in report["extent"]["provinces_without_local"]
+    assert report["notes"][0].startswith("知识库范围：1,380 条标准")
     assert report["clauses_scanned"] == 72
 
 
@@ -103,11 +106,11 @@ def test_building_materials_clause(report):
     clause = next(c for c in report["clauses"] if c["path"] == "五(二)")
     assert clause["heading"] == "强化重大工程和城市更新质量保障"
     assert clause["areas"] == ["居住建筑", "公共建筑", "外墙保温材料", "水泥", "电线电缆", "钢筋"]
-    assert (area(report, "外墙保温材料")["gap"], area(report, "钢筋")["gap"]) == (True, True)
+    assert (area(report, "外墙保温材料")["judgement"], area(report, "钢筋")["judgement"]) == ("not_in_kb", "not_in_kb")
     cables = area(report, "电线电缆")
     assert (cables["gap"], cables["in_force"], cables["clauses"]) == (False, 3, ["五(二)"])
     assert [s["number"] for s in cables["standards"]] == ["SJ/T 12087.3-2025", "YD/T 6955-2026", "YD/T 7066-2026"]
-    assert cables["standards"][1]["reason"] == "title contains 电缆 (synonym of 电线电缆)"
+    assert cables["standards"][1]["reason"] == "title contains 通信电缆 (synonym of 电线电缆)"
     assert cables["categories"][0] == "K13 电缆及其附件"
     cement = area(report, "水泥")
     assert [(s["number"], s["level_label"], s["status_display"]) for s in cement["standards"]] == \
@@ -115,18 +118,18 @@ def test_building_materials_clause(report):
 
 
 def test_named_areas_with_clause_paths_and_gaps(report):
-    expected = {"智能网联汽车": (["三(四)", "专栏2/2"], True), "冷链物流": (["六(一)"], True),
-                "养老服务": (["六(三)"], True), "医疗器械": (["四(二)"], False), "物联网": (["专栏6/3"], False),
-                "疫苗": (["四(二)"], True)}
-    assert {name: (area(report, name)["clauses"], area(report, name)["gap"]) for name in expected} == expected
+    expected = {"智能网联汽车": (["三(四)", "专栏2/2"], "not_in_kb"), "冷链物流": (["六(一)"], "not_in_kb"),
+                "养老服务": (["六(三)"], "not_in_kb"), "医疗器械": (["四(二)"], "covered"),
+                "物联网": (["专栏6/3"], "covered"), "疫苗": (["四(二)"], "not_in_kb")}
+    assert {name: (area(report, name)["clauses"], area(report, name)["judgement"]) for name in expected} == expected
     assert area(report, "智能网联汽车")["how"] == "enumeration"
     assert area(report, "冷链物流")["how"] == "head" and area(report, "疫苗")["how"] == "vocabulary"
-    assert report["gaps"][:3] == ["信息技术", "医药健康", "生物医药"]
+    assert report["gaps"] == [] and report["not_in_kb"][:3] == ["信息技术", "医药健康", "生物医药"]
 
 
 def test_covered_areas(report):
-    assert [a["area"] for a in report["areas"] if not a["gap"]] == \
-        ["建筑", "交通", "应用软件", "医疗器械", "服装", "水泥", "电线电缆", "乡村旅游", "公共交通", "创业服务", "商务", "物联网"]
+    assert [a["area"] for a in report["areas"] if a["judgement"] == "covered"] == \
+        ["建筑", "交通", "应用软件", "医疗器械", "服装", "水泥", "电线电缆", "乡村旅游", "公共交通", "创业服务", "物联网"]
 
 
 # -- the CLI ------------------------------------------------------------------------------------------------
@@ -137,8 +140,8 @@ def test_cli_json_and_human(real, report):
     assert area(data, "冷链物流")["clauses"] == ["六(一)"]
     human = runner.invoke(cli.app, [*real[0], "policy-gaps", POLICY], env={"COLUMNS": "200"})
     assert human.exit_code == 0
-    assert "24 个条款提到 101 个产品/行业领域，有在用标准 12 个，缺口 89 个" in human.stdout
-    assert "外墙保温材料" in human.stdout and "缺口" in human.stdout and "五(二)" in human.stdout
+    assert "24 个条款提到 101 个产品/行业领域，有在用标准 11 个，缺口 0 个，知识库未收录 90 个" in human.stdout
+    assert "外墙保温材料" in human.stdout and "知识库未收录" in human.stdout and "五(二)" in human.stdout
 
 
 def test_cli_reads_a_policy_file(real, report):
@@ -155,10 +158,10 @@ def test_cli_xlsx(real, tmp_path):
     assert book.sheetnames == ["领域", "缺口", "标准", "条款", "说明"]
     assert all(book[name].freeze_panes == "A2" for name in book.sheetnames)
     areas = book["领域"]
-    assert [c.value for c in areas[1]][:7] == ["领域", "类型", "提取规则", "条款", "标准数", "在用标准数", "缺口"]
+    assert [c.value for c in areas[1]][:7] == ["领域", "类型", "提取规则", "条款", "标准数", "在用标准数", "缺口或未收录"]
     cement_wall = next(r for r in areas.iter_rows(min_row=2, values_only=True) if r[0] == "外墙保温材料")
-    assert cement_wall[:7] == ("外墙保温材料", "产品", "列举", "五(二)", 0, 0, "缺口")
-    assert book["缺口"].max_row == 90 and areas.max_row == 102
+    assert cement_wall[:7] == ("外墙保温材料", "产品", "列举", "五(二)", 0, 0, "知识库未收录")
+    assert book["缺口"].max_row == 91 and areas.max_row == 102
 
 
 def test_bad_input(real, tmp_path):

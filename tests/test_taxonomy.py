@@ -159,9 +159,9 @@ def test_resolve_broader_synonym():
 
 
 def test_resolve_synonym_term():
-    found = resolve("大米", limit=1)
+    found = resolve("稻谷", limit=1)  # 大米, the processed product, is no synonym of the crop since issue 11
     assert found[0].category.code == "B22"
-    assert found[0].reason == "大米 ≈ 稻 ∈ B22 禾谷类作物与产品 (scope note)"
+    assert found[0].reason == "稻谷 ≈ 稻 ∈ B22 禾谷类作物与产品 (scope note)"
 
 
 def test_resolve_note_cross_reference():

@@ -1,0 +1,244 @@
+"""Coverage facts in the index: the fields a record's facts become, and the engine-neutral
+reader `kb cover`, `kb gaps`, `kb policy-gaps` and `kb stats` use.
+
+A second engine implements the same `CoverageReader` methods over its own storage:
+    live_docs()                      every document number
+    docs_with(name, value)           postings of one value (a CCS code, a status …)
+    docs_with_prefix(name, prefix)   postings of every value starting with prefix
+    value_sets(name)                 value → documents, for every value of a field
+    values(name)                     per document, the index of its one value, and the values
+    facet_counts(name, docs=None)    value → count over docs (all when None)
+    word_docs(term, name)            documents whose words (jieba word boundaries, no
+                                     sub-words) hold the term, its phrase, or a longer word
+                                     ending in it (电动汽车 for 汽车)
+    record(doc)                      (Record, stored facts) of one document
+Names are logical (FIELDS); documents are the engine's numbers, valid while it is open.
+"""
+from __future__ import annotations
+
+import json
+from array import array
+from bisect import bisect_left
+from collections import Counter
+from typing import TYPE_CHECKING
+
+from whoosh.analysis import LowercaseFilter, Token
+from whoosh.fields import ID, KEYWORD, STORED, TEXT
+from whoosh.query import Phrase, Term
+
+from kb.records import Record
+from index.analysis import _CJK, JiebaTokenizer, StopWordFilter, load_stopwords
+from index.speedups import matching_ids, term_ids
+
+if TYPE_CHECKING:  # the classifier is loaded by builds only, not by every reader
+    from kb.coverage_facts import CoverageFacts
+
+FIELDS = {  # logical name → index field
+    "kind": "kind", "level": "level", "status": "status", "region": "region", "sector": "sector",
+    "number_key": "number_key", "level_group": "cover_group", "ccs": "cover_ccs",
+    "ccs_within": "cover_within", "ccs_basis": "cover_basis", "ics": "cover_ics", "age_from": "age_from",
+    "successor": "has_successor", "source": "cover_source", "issue_year": "issue_year",
+    "region_code": "region_code", "title": "title_words", "scope": "scope_words",
+}
+SHORT_HYPONYM_LENGTH = 2  # a one-character term matches only two-character words ending in it (粳稻 for 稻, not 硫化氢 for 氢)
+# Lone characters that stay words of their own: function characters, and chemical elements
+# (水稻|镉|稳定: cadmium in rice).
+UNGLUED = frozenset("的之与和及或并等对在为于中上下其以由从按各用经含"
+                    "金银铜铁锡铅锌铝镁钛铬锰钴镍钼钨钒锂钠钾钙钡镉汞砷硒铂钯硼碳硅氮磷硫氟氯溴碘氧铀")
+
+
+class WordTokenizer(JiebaTokenizer):
+    """jieba's words without sub-words, with the lone characters jieba leaves where it knows
+    no word joined up: a run of them is one word (抑|尘|车 → 抑尘车); one before a word
+    begins it (适|老化 → 适老化, 物|联网 → 物联网, 硫化|氢|气田 → 硫化|氢气田: 氢 is then no
+    word of that title); one ending the text ends the word before it (水泥|袋 → 水泥袋).
+    Function characters (用, 的 …) and chemical elements stay apart."""
+
+    def __init__(self):
+        super().__init__(subwords=False)
+
+    def __call__(self, value, positions=False, chars=False, keeporiginal=False, removestops=True,
+                 start_pos=0, start_char=0, tokenize=True, mode="", **kwargs):
+        cut = [[t.text, t.startchar, t.endchar] for t in
+               super().__call__(value, chars=True, tokenize=tokenize, mode=mode, start_char=start_char)]
+        words: list[list] = []
+        i = 0
+        while i < len(cut):
+            run = i
+            while run < len(cut) and _lone(cut[run]) and (run == i or cut[run - 1][2] == cut[run][1]):
+                run += 1
+            if run - i >= 2:  # characters jieba knows no word for (抑|尘|车): one word
+                words.append(["".join(w[0] for w in cut[i:run]), cut[i][1], cut[run - 1][2]])
+                i = run
+                continue
+            word = cut[i]
+            if run > i:
+                after = cut[i + 1] if i + 1 < len(cut) else None
+                before = words[-1] if words else None
+                if after is not None and after[1] == word[2] and _CJK.match(after[0][0]) \
+                        and after[0][0] not in UNGLUED and len(after[0]) >= 2:
+                    cut[i + 1] = [word[0] + after[0], word[1], after[2]]
+                    i += 1
+                    continue
+                if (after is None or after[1] != word[2]) and before is not None and before[2] == word[1] \
+                        and len(before[0]) >= 2 and _CJK.match(before[0][-1]):
+                    before[0] += word[0]
+                    before[2] = word[2]
+                    i += 1
+                    continue
+            words.append(word)
+            i += 1
+        token = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
+        for pos, (text, start, end) in enumerate(words, start_pos):
+            token.text, token.boost, token.stopped = text, 1.0, False
+            if keeporiginal:
+                token.original = text
+            if positions:
+                token.pos = pos
+            if chars:
+                token.startchar, token.endchar = start, end
+            yield token
+
+
+def _lone(word: list) -> bool:
+    return len(word[0]) == 1 and bool(_CJK.match(word[0])) and word[0] not in UNGLUED
+
+
+def words_analyzer():
+    return WordTokenizer() | LowercaseFilter() | StopWordFilter(load_stopwords())
+
+
+def words_of(text: str) -> list[str]:
+    """The words of a term as the coverage word fields hold them."""
+    return [t.text for t in words_analyzer()(text, mode="query")]
+
+
+def schema_fields() -> dict:
+    words = words_analyzer()
+    return {
+        "cover_group": ID(), "cover_ccs": KEYWORD(commas=True, lowercase=False),
+        "cover_within": KEYWORD(commas=True, lowercase=False), "cover_basis": ID(),
+        "cover_ics": KEYWORD(commas=True, lowercase=False), "age_from": ID(), "has_successor": ID(),
+        "cover_source": KEYWORD(commas=True, lowercase=False), "issue_year": ID(), "region_code": ID(),
+        "title_words": TEXT(analyzer=words), "scope_words": TEXT(analyzer=words),
+        "cover_facts": STORED(),
+    }
+
+
+def coverage_document(record: Record, facts: CoverageFacts) -> dict:
+    """The index fields of one record's coverage facts (empty values left out by the caller)."""
+    return {
+        "cover_group": facts.level_group, "cover_ccs": ",".join(facts.ccs),
+        "cover_within": ",".join(facts.within), "cover_basis": facts.basis, "cover_ics": ",".join(facts.ics),
+        "age_from": facts.age_from, "has_successor": "1" if facts.successors else "",
+        "cover_source": ",".join(facts.sources), "issue_year": (record.issue_date or "")[:4],
+        "region_code": record.region, "title_words": record.title, "scope_words": record.scope,
+        "cover_facts": json.dumps({"basis": facts.basis, "ccs": list(facts.ccs), "successors": list(facts.successors),
+                                   "assignments": [a.to_dict() for a in facts.assignments]},
+                                  ensure_ascii=False),
+    }
+
+
+class CoverageReader:
+    """The coverage API over one open Whoosh searcher (see the module docstring)."""
+
+    def __init__(self, searcher):
+        self._searcher = searcher
+        self._sets: dict[str, dict[str, set[int]]] = {}
+        self._values: dict[str, tuple[array, list[str]]] = {}
+        self._lexicons: dict[str, list[str]] = {}
+
+    def _leaves(self):
+        return [(leaf.reader(), offset) for leaf, offset in self._searcher.leaf_searchers()]
+
+    def live_docs(self) -> set[int]:
+        out: set[int] = set()
+        for docs in self.value_sets("kind").values():
+            out |= docs
+        return out
+
+    def docs_with(self, name: str, value: str) -> set[int]:
+        if name in self._sets:
+            return set(self._sets[name].get(value, ()))
+        return matching_ids(self._searcher, Term(FIELDS[name], value))
+
+    def docs_with_prefix(self, name: str, prefix: str) -> set[int]:
+        out: set[int] = set()
+        for value, docs in self.value_sets(name).items():
+            if value.startswith(prefix):
+                out |= docs
+        return out
+
+    def value_sets(self, name: str) -> dict[str, set[int]]:
+        if name not in self._sets:
+            field = FIELDS[name]
+            found: dict[str, set[int]] = {}
+            for reader, offset in self._leaves():
+                for btext in reader.lexicon(field):
+                    text = btext.decode("utf-8")
+                    ids = term_ids(reader, field, text)
+                    found.setdefault(text, set()).update(ids if not offset else (d + offset for d in ids))
+            self._sets[name] = found
+        return self._sets[name]
+
+    def values(self, name: str) -> tuple[array, list[str]]:
+        """Per document, 1 + the index of its value in the list (0: none); one value a document."""
+        if name not in self._values:
+            codes = array("I", bytes(4 * self._searcher.doc_count_all()))
+            values = [""]
+            for value, docs in sorted(self.value_sets(name).items()):
+                values.append(value)
+                code = len(values) - 1
+                for doc in docs:
+                    codes[doc] = code
+            self._values[name] = (codes, values)
+        return self._values[name]
+
+    def facet_counts(self, name: str, docs: set[int] | None = None) -> dict[str, int]:
+        if docs is None:
+            return {value: len(found) for value, found in self.value_sets(name).items() if found}
+        codes, values = self.values(name)
+        counts = Counter(codes[d] for d in docs)
+        counts.pop(0, None)
+        return {values[code]: n for code, n in counts.items()}
+
+    def _words(self, name: str) -> list[str]:
+        """The field's words, each reversed, sorted: words ending in a term are one range."""
+        if name not in self._lexicons:
+            words = {btext.decode("utf-8")[::-1] for reader, _ in self._leaves()
+                     for btext in reader.lexicon(FIELDS[name])}
+            self._lexicons[name] = sorted(words)
+        return self._lexicons[name]
+
+    def longer_words(self, term: str, name: str) -> list[str]:
+        """Indexed words that end in `term` (电动汽车, 载货汽车 for 汽车; for a one-character term
+        only two-character words: 粳稻 for 稻)."""
+        words, key = self._words(name), term[::-1]
+        found = []
+        for i in range(bisect_left(words, key), len(words)):
+            if not words[i].startswith(key):
+                break
+            if words[i] != key and (len(term) > 1 or len(words[i]) <= SHORT_HYPONYM_LENGTH):
+                found.append(words[i][::-1])
+        return found
+
+    def word_docs(self, term: str, name: str) -> dict[int, str]:
+        """Documents whose `name` words hold `term`: doc → the word that matched."""
+        field = FIELDS[name]
+        words = words_of(term)
+        found: dict[int, str] = {}
+        if not words:
+            return found
+        if len(words) > 1:
+            for doc in self._searcher.docs_for_query(Phrase(field, words)):
+                found.setdefault(doc, term)
+            return found
+        for word in [words[0], *self.longer_words(words[0], name)]:
+            for doc in matching_ids(self._searcher, Term(field, word)):
+                found.setdefault(doc, word)
+        return found
+
+    def record(self, doc: int) -> tuple[Record, dict]:
+        stored = self._searcher.stored_fields(doc)
+        facts = json.loads(stored["cover_facts"]) if stored.get("cover_facts") else {}
+        return Record.from_dict(json.loads(stored["record"])), facts
