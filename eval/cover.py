@@ -23,6 +23,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 JUDGMENTS = ROOT / "eval" / "cover" / "judgments.jsonl"
+# records the sync branch (issue 15) adds to corpus/standards.jsonl, judged ahead of its merge
+SYNC_JUDGMENTS = ROOT / "eval" / "cover" / "judgments-sync.jsonl"
 HIDDEN_STATUSES = ("replaced", "withdrawn")  # what `kb cover` leaves out without --include-withdrawn
 TARGET = 0.9  # overall precision and recall (issue 11)
 TERM_FLOOR = 0.7  # no term below this on either
@@ -50,14 +52,27 @@ class TermScore:
     error: str = ""
 
 
-def load_judgments(path: Path = JUDGMENTS) -> list[Judgment]:
-    out = []
-    for line in path.read_text(encoding="utf-8").splitlines():
-        if line.strip():
+def load_judgments(*paths: Path) -> list[Judgment]:
+    """The judgments of `paths` (default: both judgment files), one per term, merged in file order."""
+    merged: dict[str, Judgment] = {}
+    for path in paths or (JUDGMENTS, SYNC_JUDGMENTS):
+        if not path.exists():
+            continue
+        for line in path.read_text(encoding="utf-8").splitlines():
+            if not line.strip():
+                continue
             data = json.loads(line)
-            out.append(Judgment(data["term"], frozenset(data["relevant"]), frozenset(data["borderline"]),
-                                data.get("notes", "")))
-    return out
+            old = merged.get(data["term"], Judgment(data["term"], frozenset(), frozenset()))
+            merged[data["term"]] = Judgment(
+                old.term, old.relevant | set(data["relevant"]), old.borderline | set(data["borderline"]),
+                " ".join(x for x in (old.notes, data.get("notes", "")) if x))
+    return list(merged.values())
+
+
+def within(judgment: Judgment, corpus_numbers: set[str]) -> Judgment:
+    """The judgment restricted to the standards the corpus at hand holds."""
+    return Judgment(judgment.term, judgment.relevant & corpus_numbers, judgment.borderline & corpus_numbers,
+                    judgment.notes)
 
 
 def score_term(judgment: Judgment, answer: list[str], hidden: set[str] = frozenset(), error: str = "") -> TermScore:
@@ -84,12 +99,11 @@ def summary(scores: list[TermScore]) -> dict[str, float]:
             "macro recall": sum(s.recall for s in scores) / n}
 
 
-def hidden_numbers(corpus_dir: Path, today: dt.date) -> set[str]:
-    """Numbers of the corpus standards `kb cover` leaves out by default today."""
+def corpus_statuses(corpus_dir: Path, today: dt.date) -> dict[str, str]:
+    """Each corpus standard's number and its status today."""
     from kb.corpus import STANDARDS_FILE, load_records
 
-    return {r.number for r in load_records(corpus_dir / STANDARDS_FILE).records.values()
-            if r.status_on(today) in HIDDEN_STATUSES}
+    return {r.number: r.status_on(today) for r in load_records(corpus_dir / STANDARDS_FILE).records.values()}
 
 
 def answer_of(index, term: str) -> tuple[list[str], str]:
@@ -105,25 +119,32 @@ def answer_of(index, term: str) -> tuple[list[str], str]:
 
 
 def cover_eval(judgments: list[Judgment], work: Path, corpus_dir: Path = ROOT / "corpus") -> tuple[list[TermScore], dict]:
+    """Score every judgment over an index of `corpus_dir`; also say how many judged numbers it lacks."""
     from index.build import rebuild
     from index.search import KnowledgeIndex
 
+    statuses = corpus_statuses(corpus_dir, dt.date.today())
+    hidden = {n for n, status in statuses.items() if status in HIDDEN_STATUSES}
+    judged = set().union(*(j.relevant | j.borderline for j in judgments))
     rebuild(corpus_dir, work / "cover-index")
     index = KnowledgeIndex.open(work / "cover-index")
-    hidden = hidden_numbers(corpus_dir, dt.date.today())
     try:
         scores = []
         for judgment in judgments:
             answer, error = answer_of(index, judgment.term)
-            scores.append(score_term(judgment, answer, hidden, error))
+            scores.append(score_term(within(judgment, set(statuses)), answer, hidden, error))
     finally:
         index.close()
-    return scores, summary(scores)
+    return scores, {"records": len(statuses), "judged numbers": len(judged),
+                    "judged numbers not in this corpus": len(judged - set(statuses)),
+                    "relevant hidden as replaced or withdrawn": len(hidden & set().union(*(j.relevant for j in judgments)))}
 
 
-def render_cover(scores: list[TermScore], totals: dict[str, float], judged: int) -> str:
-    lines = [f"Cover precision and recall over {len(scores)} of {judged} judged terms "
-             f"(eval/cover/judgments.jsonl; borderline standards left out of both sides):", "",
+def render_cover(scores: list[TermScore], totals: dict[str, float], stats: dict) -> str:
+    lines = [f"Cover precision and recall, {len(scores)} of {stats['terms judged']} judged terms (eval/cover/judgments*.jsonl) over the "
+             f"{stats['records']:,} records of corpus/standards.jsonl; borderline standards left out of both sides; "
+             f"judged numbers this corpus lacks (sync records not yet merged): {stats['judged numbers not in this corpus']}; "
+             f"relevant standards cover hides as replaced or withdrawn: {stats['relevant hidden as replaced or withdrawn']}.", "",
              "| term | returned | expected | right | precision | recall | wrong (first 3) | missed (first 3) |",
              "|---|---:|---:|---:|---:|---:|---|---|"]
     for s in scores:

@@ -266,10 +266,11 @@ def cover_section(args, work: Path, suffix: str) -> str:
 
     judgments = cover.load_judgments()
     chosen = judgments[::3] if args.quick else judgments
-    scores, totals = cover.cover_eval(chosen, work)
+    scores, stats = cover.cover_eval(chosen, work)
+    stats["terms judged"] = len(judgments)
     cover.write_details(scores, args.out_dir / f"cover{suffix}.jsonl")
     print(f"per-term cover results: {args.out_dir}/cover{suffix}.jsonl")
-    return cover.render_cover(scores, totals, len(judgments))
+    return cover.render_cover(scores, cover.summary(scores), stats)
 
 
 def main(argv: list[str] | None = None) -> int:

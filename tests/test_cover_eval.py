@@ -5,7 +5,8 @@ import json
 
 import pytest
 
-from eval.cover import JUDGMENTS, Judgment, load_judgments, render_cover, score_term, summary
+from eval.cover import (JUDGMENTS, SYNC_JUDGMENTS, Judgment, load_judgments, render_cover, score_term, summary,
+                        within)
 from kb import numbers
 from kb.corpus import STANDARDS_FILE, load_records
 from kb.taxonomy import normalize_code
@@ -34,8 +35,23 @@ def test_judgments_are_well_formed(corpus_titles):
             assert numbers.parse(number).canonical == number, f"{number} is not canonical"
 
 
+def test_sync_judgments_are_well_formed(corpus_titles):
+    """Judgments of the records the sync branch adds: canonical numbers, titled once they ship, and no
+    number both relevant and borderline once merged with the main file."""
+    lines = [json.loads(line) for line in SYNC_JUDGMENTS.read_text(encoding="utf-8").splitlines() if line.strip()]
+    assert lines
+    for line in lines:
+        assert set(line) == {"term", "relevant", "borderline", "notes"} and line["notes"].strip()
+        for number in line["relevant"] + line["borderline"]:
+            assert numbers.parse(number).canonical == number, f"{number} is not canonical"
+            if number in corpus_titles:
+                assert corpus_titles[number], f"{line['term']}: {number} has no title to judge"
+    for judgment in load_judgments():
+        assert not judgment.relevant & judgment.borderline, judgment.term
+
+
 def test_judged_set_has_empty_answers_and_codes():
-    judgments = load_judgments()
+    judgments = load_judgments(JUDGMENTS)
     assert sum(1 for j in judgments if not j.relevant) >= 3  # terms the corpus does not cover
     assert sum(1 for j in judgments if normalize_code(j.term)) >= 2  # CCS code requests
     assert {"电线电缆", "医疗器械", "汽车", "水泥", "大米", "计量器具", "光伏", "电梯"} <= {j.term for j in judgments}
@@ -76,6 +92,19 @@ def test_micro_and_macro_totals():
     assert totals["micro recall"] == pytest.approx(3 / 4)
     assert totals["macro precision"] == pytest.approx((1 + 0.25) / 2)
     assert totals["macro recall"] == pytest.approx((1 + 0.5) / 2)
-    table = render_cover([a, b], totals, judged=2)
+    table = render_cover([a, b], totals, {"terms judged": 2, "records": 10, "judged numbers not in this corpus": 0,
+                                          "relevant hidden as replaced or withdrawn": 0})
     assert "| b | 4 | 2 | 1 | 0.25 | 0.50 | C 1-2026, C 2-2026, C 3-2026 | A 4-2026 |" in table
     assert "| terms below 0.7 on precision or recall | 1 | 0 | no: b |" in table
+
+
+def test_load_merges_files_and_within_keeps_the_corpus_numbers(tmp_path):
+    first, second = tmp_path / "a.jsonl", tmp_path / "b.jsonl"
+    first.write_text(json.dumps({"term": "电能表", "relevant": ["A 1-2026"], "borderline": [], "notes": "one"},
+                                ensure_ascii=False) + "\n", encoding="utf-8")
+    second.write_text(json.dumps({"term": "电能表", "relevant": ["JJG 596-2026"], "borderline": ["B 1-2026"],
+                                  "notes": "two"}, ensure_ascii=False) + "\n", encoding="utf-8")
+    [merged] = load_judgments(first, second)
+    assert merged == Judgment("电能表", frozenset({"A 1-2026", "JJG 596-2026"}), frozenset({"B 1-2026"}), "one two")
+    shipped = within(merged, {"A 1-2026", "B 1-2026"})
+    assert (shipped.relevant, shipped.borderline) == ({"A 1-2026"}, {"B 1-2026"})
