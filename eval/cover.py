@@ -21,6 +21,8 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from kb.corpus import STANDARDS_FILE, load_records
+
 ROOT = Path(__file__).resolve().parents[1]
 JUDGMENTS = ROOT / "eval" / "cover" / "judgments.jsonl"
 # records the sync branch (issue 15) adds to corpus/standards.jsonl, judged ahead of its merge
@@ -101,8 +103,6 @@ def summary(scores: list[TermScore]) -> dict[str, float]:
 
 def corpus_statuses(corpus_dir: Path, today: dt.date) -> dict[str, str]:
     """Each corpus standard's number and its status today."""
-    from kb.corpus import STANDARDS_FILE, load_records
-
     return {r.number: r.status_on(today) for r in load_records(corpus_dir / STANDARDS_FILE).records.values()}
 
 
@@ -135,14 +135,18 @@ def cover_eval(judgments: list[Judgment], work: Path, corpus_dir: Path = ROOT / 
             scores.append(score_term(within(judgment, set(statuses)), answer, hidden, error))
     finally:
         index.close()
-    return scores, {"records": len(statuses), "judged numbers": len(judged),
+    return scores, {"corpus": _shown(corpus_dir / STANDARDS_FILE), "records": len(statuses), "judged numbers": len(judged),
                     "judged numbers not in this corpus": len(judged - set(statuses)),
                     "relevant hidden as replaced or withdrawn": len(hidden & set().union(*(j.relevant for j in judgments)))}
 
 
+def _shown(path: Path) -> str:
+    return str(path.relative_to(ROOT)) if path.is_relative_to(ROOT) else str(path)
+
+
 def render_cover(scores: list[TermScore], totals: dict[str, float], stats: dict) -> str:
     lines = [f"Cover precision and recall, {len(scores)} of {stats['terms judged']} judged terms (eval/cover/judgments*.jsonl) over the "
-             f"{stats['records']:,} records of corpus/standards.jsonl; borderline standards left out of both sides; "
+             f"{stats['records']:,} records of {stats['corpus']}; borderline standards left out of both sides; "
              f"judged numbers this corpus lacks (sync records not yet merged): {stats['judged numbers not in this corpus']}; "
              f"relevant standards cover hides as replaced or withdrawn: {stats['relevant hidden as replaced or withdrawn']}.", "",
              "| term | returned | expected | right | precision | recall | wrong (first 3) | missed (first 3) |",

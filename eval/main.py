@@ -266,7 +266,7 @@ def cover_section(args, work: Path, suffix: str) -> str:
 
     judgments = cover.load_judgments()
     chosen = judgments[::3] if args.quick else judgments
-    scores, stats = cover.cover_eval(chosen, work)
+    scores, stats = cover.cover_eval(chosen, work, args.cover_corpus)
     stats["terms judged"] = len(judgments)
     cover.write_details(scores, args.out_dir / f"cover{suffix}.jsonl")
     print(f"per-term cover results: {args.out_dir}/cover{suffix}.jsonl")
@@ -279,6 +279,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--questions", type=int, default=0, help="evaluate the first N kept questions only")
     parser.add_argument("--cover-only", action="store_true",
                         help="only `kb cover` precision and recall on eval/cover/judgments.jsonl")
+    parser.add_argument("--cover-corpus", type=Path, default=ROOT / "corpus",
+                        help="corpus directory the cover part indexes (default: the shipped corpus/)")
     parser.add_argument("--no-append", action="store_true", help="print only; leave BENCHMARKS.md alone")
     parser.add_argument("--output", type=Path, default=BENCHMARKS)
     parser.add_argument("--out-dir", type=Path, default=OUT, help="where per-query results go")

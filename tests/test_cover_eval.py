@@ -92,7 +92,7 @@ def test_micro_and_macro_totals():
     assert totals["micro recall"] == pytest.approx(3 / 4)
     assert totals["macro precision"] == pytest.approx((1 + 0.25) / 2)
     assert totals["macro recall"] == pytest.approx((1 + 0.5) / 2)
-    table = render_cover([a, b], totals, {"terms judged": 2, "records": 10, "judged numbers not in this corpus": 0,
+    table = render_cover([a, b], totals, {"terms judged": 2, "corpus": "corpus/standards.jsonl", "records": 10, "judged numbers not in this corpus": 0,
                                           "relevant hidden as replaced or withdrawn": 0})
     assert "| b | 4 | 2 | 1 | 0.25 | 0.50 | C 1-2026, C 2-2026, C 3-2026 | A 4-2026 |" in table
     assert "| terms below 0.7 on precision or recall | 1 | 0 | no: b |" in table
