@@ -2,6 +2,7 @@
 
     eval/run            all 1,235 STARD questions over all laws; every spelling of the 1,111 real numbers
     eval/run --quick    a smoke size for CI
+    eval/run --cover-only   only `kb cover` precision and recall on the judged set (eval/cover.py)
 
 Clause retrieval: ../shared/eval/stard/train.jsonl has real questions with gold articles
 named `<law title>第N条`. A gold title is the corpus law of that exact title, else of
@@ -242,10 +243,7 @@ def number_eval(args, work: Path) -> tuple[dict, list[dict]]:
 # -- report ----------------------------------------------------------------------------
 
 def render(ours: dict, bm25: dict, stats: dict, lookup: dict, cv: str, args, command: str, started, seconds) -> str:
-    from bench.main import machine
-
-    lines = [f"## eval/run — {started:%Y-%m-%d %H:%M} UTC" + (" (quick)" if args.quick else ""), "",
-             f"- command: `{command}`", f"- machine: {machine()}",
+    lines = [_heading(args, command, started).rstrip("\n"),
              f"- STARD: {stats['questions']:,} questions; gold laws held by the corpus: {stats['gold laws held']:,} "
              f"(every gold article found in the latest version: {stats['gold articles held']:,}); "
              f"evaluated: {stats['questions evaluated']:,} over {stats['articles indexed']:,} articles "
@@ -275,10 +273,57 @@ def render(ours: dict, bm25: dict, stats: dict, lookup: dict, cv: str, args, com
     return "\n".join(lines) + "\n"
 
 
+def retrieval_eval(args, command: str, started, t0: float, work: Path, suffix: str) -> str:
+    """Clause retrieval and number lookup: their table; per-query results go to args.out_dir."""
+    ours, bm25, stats, per_query = clause_eval(args, work)
+    with open(args.out_dir / f"clauses{suffix}.jsonl", "w", encoding="utf-8") as handle:
+        for row in per_query:
+            handle.write(json.dumps(row, ensure_ascii=False) + "\n")
+    with open(args.out_dir / f"clause-failures{suffix}.jsonl", "w", encoding="utf-8") as handle:
+        for row in per_query:
+            if row["stdkb_rank"] is None or row["stdkb_rank"] > 10:
+                handle.write(json.dumps(row, ensure_ascii=False) + "\n")
+    (args.out_dir / f"clause-scores{suffix}.json").write_text(
+        json.dumps({"stdkb": ours, "bm25": bm25, "stats": stats}, ensure_ascii=False, indent=1), encoding="utf-8")
+    cv, cv_targets = cross_validated(args)
+    stats["cv targets"] = cv_targets
+    lookup, lookup_failures = number_eval(args, work)
+    with open(args.out_dir / f"number-failures{suffix}.jsonl", "w", encoding="utf-8") as handle:
+        for row in lookup_failures:
+            handle.write(json.dumps(row, ensure_ascii=False) + "\n")
+    print(f"per-query results: {args.out_dir}/clauses{suffix}.jsonl, failures: clause-failures{suffix}.jsonl, "
+          f"number-failures{suffix}.jsonl")
+    return render(ours, bm25, stats, lookup, cv, args, command, started, time.perf_counter() - t0)
+
+
+def _heading(args, command: str, started) -> str:
+    from bench.main import machine
+
+    return "\n".join([f"## eval/run — {started:%Y-%m-%d %H:%M} UTC" + (" (quick)" if args.quick else ""), "",
+                      f"- command: `{command}`", f"- machine: {machine()}"]) + "\n"
+
+
+def cover_section(args, work: Path, suffix: str) -> str:
+    """`kb cover` precision and recall on the judged terms (eval/cover.py); per-term details to args.out_dir."""
+    from eval import cover
+
+    judgments = cover.load_judgments()
+    chosen = judgments[::3] if args.quick else judgments
+    scores, stats = cover.cover_eval(chosen, work, args.cover_corpus)
+    stats["terms judged"] = len(judgments)
+    cover.write_details(scores, args.out_dir / f"cover{suffix}.jsonl")
+    print(f"per-term cover results: {args.out_dir}/cover{suffix}.jsonl")
+    return cover.render_cover(scores, cover.summary(scores), stats)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="eval/run", description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="smoke size for CI")
     parser.add_argument("--questions", type=int, default=0, help="evaluate the first N kept questions only")
+    parser.add_argument("--cover-only", action="store_true",
+                        help="only `kb cover` precision and recall on eval/cover/judgments.jsonl")
+    parser.add_argument("--cover-corpus", type=Path, default=ROOT / "corpus",
+                        help="corpus directory the cover part indexes (default: the shipped corpus/)")
     parser.add_argument("--no-append", action="store_true", help="print only; leave BENCHMARKS.md alone")
     parser.add_argument("--output", type=Path, default=BENCHMARKS)
     parser.add_argument("--out-dir", type=Path, default=OUT, help="where per-query results go")
@@ -290,28 +335,14 @@ def main(argv: list[str] | None = None) -> int:
     args.out_dir.mkdir(parents=True, exist_ok=True)
     suffix = "-quick" if args.quick else ""
     try:
-        ours, bm25, stats, per_query = clause_eval(args, work)
-        with open(args.out_dir / f"clauses{suffix}.jsonl", "w", encoding="utf-8") as handle:
-            for row in per_query:
-                handle.write(json.dumps(row, ensure_ascii=False) + "\n")
-        with open(args.out_dir / f"clause-failures{suffix}.jsonl", "w", encoding="utf-8") as handle:
-            for row in per_query:
-                if row["stdkb_rank"] is None or row["stdkb_rank"] > 10:
-                    handle.write(json.dumps(row, ensure_ascii=False) + "\n")
-        (args.out_dir / f"clause-scores{suffix}.json").write_text(
-            json.dumps({"stdkb": ours, "bm25": bm25, "stats": stats}, ensure_ascii=False, indent=1), encoding="utf-8")
-        cv, cv_targets = cross_validated(args)
-        stats["cv targets"] = cv_targets
-        lookup, lookup_failures = number_eval(args, work)
+        if args.cover_only:
+            table = _heading(args, command, started)
+        else:
+            table = retrieval_eval(args, command, started, t0, work, suffix)
+        table += "\n" + cover_section(args, work, suffix)
     finally:
         shutil.rmtree(work, ignore_errors=True)
-    with open(args.out_dir / f"number-failures{suffix}.jsonl", "w", encoding="utf-8") as handle:
-        for row in lookup_failures:
-            handle.write(json.dumps(row, ensure_ascii=False) + "\n")
-    table = render(ours, bm25, stats, lookup, cv, args, command, started, time.perf_counter() - t0)
     print(table)
-    print(f"per-query results: {args.out_dir}/clauses{suffix}.jsonl, failures: clause-failures{suffix}.jsonl, "
-          f"number-failures{suffix}.jsonl")
     if not args.no_append:
         with open(args.output, "a", encoding="utf-8") as handle:
             handle.write("\n" + table)

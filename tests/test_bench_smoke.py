@@ -39,3 +39,6 @@ def test_eval_quick_prints_its_table(tmp_path):
         assert row in out
     assert (tmp_path / "out" / "clauses-quick.jsonl").exists()
     assert (tmp_path / "out" / "number-failures-quick.jsonl").read_text() == ""
+    for row in ("| term | returned | expected | right | precision | recall |", "| micro precision |", "| macro recall |"):
+        assert row in out  # kb cover on every third judged term (eval/cover.py)
+    assert (tmp_path / "out" / "cover-quick.jsonl").exists()
