@@ -182,7 +182,7 @@ def rebuild(corpus_dir: Path, index_dir: Path, progress: Progress | None = None,
                 ix.optimize()  # merge the workers' segments into one
             texts, text_errors = read_texts(corpus_dir)
             report.corpus_errors += text_errors
-            report.clauses = create_clause_index(gen, texts, settings.kwargs(), progress)
+            report.clauses = create_clause_index(gen, texts, settings.kwargs(), progress=progress)
             store.write_meta(gen, _meta(hashes, today, text_hashes(texts), report.clauses))
             store.switch_to(index_dir, gen)
         report.generation = gen.name
@@ -309,7 +309,7 @@ def _apply(index_dir: Path, current: store.Generation, records: dict[str, Record
             _emit(progress, "commit", phase="records")
             writer.commit(merge=False)
         if new_texts != old_texts:
-            clauses = update_clause_index(gen, texts, old_texts, progress)
+            clauses = update_clause_index(gen, texts, old_texts, progress=progress)
         store.write_meta(gen, _meta(hashes, today, new_texts, clauses))
         store.switch_to(index_dir, gen)
     return gen.name, clauses
