@@ -70,7 +70,9 @@ class Sense:
         return self.weight * self.specificity
 
 
-def astuple_sense(sense: Sense) -> tuple:
+def astuple_sense(sense: "Sense | tuple") -> tuple:
+    if isinstance(sense, tuple):  # still as a snapshot stored it
+        return sense
     return (sense.code, sense.term, sense.source, sense.weight, sense.specificity, sense.note, sense.via)
 
 

@@ -110,8 +110,8 @@ def _covered_docs(index: CoverageIndex) -> set[int]:
     for kind in COVERED_KINDS:
         docs |= reader.docs_with("kind", kind)
     if not docs:
-        raise CorpusError("the knowledge base holds no standards",
-                          hint="add some with `kb import FILE` or `kb crawl SOURCE`, then `kb index update`")
+        raise CorpusError("知识库中没有任何标准",
+                          hint="先用 `kb import FILE` 或 `kb sync` 加入标准，再运行 `kb build`")
     return docs
 
 

@@ -27,7 +27,7 @@ from typing import Iterable, Iterator
 
 from kb.corpus import iter_jsonl, write_jsonl_atomic
 from kb.errors import CorpusError, NotFound
-from kb.paths import corpus_dir
+from kb.paths import corpus_dir, shipped_corpus_dir
 
 TAXONOMY_FILE = "taxonomy.jsonl"
 TAXONOMY_SCHEMA = 1
@@ -247,7 +247,9 @@ def scheme_of(code: str) -> str:
 # -- loading --------------------------------------------------------------------
 
 def taxonomy_path(corpus: str | Path | None = None) -> Path:
-    return corpus_dir(corpus) / TAXONOMY_FILE
+    """The corpus's taxonomy.jsonl; a corpus of one's own without one uses the shipped CCS/ICS."""
+    path = corpus_dir(corpus) / TAXONOMY_FILE
+    return path if path.exists() else shipped_corpus_dir() / TAXONOMY_FILE
 
 
 def read_taxonomy(path: Path) -> Taxonomy:

@@ -280,7 +280,7 @@ def test_a_generic_word_proposes_no_category():
 def test_a_long_query_is_one_clear_error(real):
     result = runner.invoke(cli.app, [*real[0], "cover", "水" * 4000])
     assert result.exit_code == 2
-    assert result.stderr.strip().splitlines()[0] == "Error: 查询过长：4000 个字符，最多 100 个（请给出分类号、类目名称或产品词）"
+    assert result.stderr.strip().splitlines()[0] == "错误：查询过长：4000 个字符，最多 100 个（请给出分类号、类目名称或产品词）"
     senses, part = default_vocabulary().senses_for_word("电缆" * 2000)  # linear: the longest term bounds each part
     assert part == "电缆"
 
