@@ -269,7 +269,7 @@ def test_words_match_on_word_boundaries_only(real):
     assert by_number(steel, "YB/T 6508-2026")["reason"] == "title contains 钢板 (a kind of 钢材)"
     assert "YS/T 1842-2026" not in numbers(steel)  # 铜铝复合扁线材
     medical = cover(real[1], "医疗器械", today=TODAY)
-    assert numbers(medical) == ["YS/T 1836-2026", "DB34/T 5502-2026"]
+    assert numbers(medical) == ["GB 12995-2006", "YS/T 1836-2026", "DB34/T 5502-2026", "JJG 806-2026"]
 
 
 def test_a_generic_word_proposes_no_category():
@@ -287,28 +287,30 @@ def test_a_long_query_is_one_clear_error(real):
 
 # -- gaps and stats from the index's coverage facts ----------------------------------------------
 
-def test_gaps_state_the_extent_and_why_nothing_is_flagged(real):
+def test_gaps_state_the_extent_and_flag_what_the_real_records_show(real):
     from kb.coverage import gap_report
 
     report = gap_report(real[1], today=TODAY)
     extent = report["extent"]
-    assert (extent["standards"], extent["status_known"], extent["status_unknown"]) == (1380, 269, 1111)
-    assert extent["by_level"] == {"national_guidance": 17, "industry": 849, "local": 514}
-    assert extent["sources"] == {"announcement.json": 1380} and "北京" in extent["provinces_without_local"]
-    assert not any(row["flags"] for row in report["rows"])
+    assert (extent["standards"], extent["status_known"], extent["status_unknown"]) == (1461, 350, 1111)
+    assert extent["by_level"] == {"national_mandatory": 13, "national_recommended": 39, "national_guidance": 17,
+                                  "industry": 862, "local": 519, "group": 1, "metrology": 10}
+    assert extent["sources"]["announcement.json"] == 1364 and "北京" in extent["provinces_without_local"]
+    flagged = {row["code"]: row["flags"] for row in report["rows"] if row["flags"]}
+    assert flagged["B32"] == ["no_current", "withdrawn_unreplaced"] and flagged["A80"] == ["all_overdue"]
     notes = report["notes"]
-    assert notes[0].startswith("知识库范围：1,380 条标准（国家标准化指导性技术文件 17、行业标准 849、地方标准 514）")
-    assert any(n.startswith("没有被标记的行：") for n in notes)
+    assert notes[0].startswith("知识库范围：1,461 条标准（强制性国家标准 13、推荐性国家标准 39、国家标准化指导性技术文件 17、"
+                               "行业标准 862、地方标准 519、团体标准 1、计量技术法规 10）")
     ccs_note = next(n for n in notes if "没有自带 CCS 分类号" in n)
-    assert ccs_note.startswith("1,380 条标准中 1,380 条没有自带 CCS 分类号（0 条自带）")  # not "1037 lack CCS"
+    assert ccs_note.startswith("1,461 条标准中 1,419 条没有自带 CCS 分类号（42 条自带）")  # not "1037 lack CCS"
     assert all(e["judgement"] == "知识库未收录" for e in report["views"]["ccs"]["empty"])
 
 
 def test_stats_count_from_the_index(real):
     result = runner.invoke(cli.app, [*real[0], "stats", "--json"])
     data = json.loads(result.stdout)
-    assert (data["total"], data["level"]) == (1380, {"industry": 849, "local": 514, "national": 17})
-    assert sum(data["status"].values()) == 1380 and data["kind"] == {"standard": 1380}
+    assert (data["total"], data["level"]) == (1461, {"industry": 862, "local": 519, "national": 69, "metrology": 10, "group": 1})
+    assert sum(data["status"].values()) == 1461 and data["kind"] == {"standard": 1451, "metrology": 10}
 
 
 def test_an_index_built_before_coverage_facts_asks_for_a_rebuild(tmp_path):
@@ -326,4 +328,4 @@ def test_an_index_built_before_coverage_facts_asks_for_a_rebuild(tmp_path):
     for command in (["cover", "K13"], ["gaps"], ["stats"], ["policy-gaps", "质量强国首善之区建设意见"]):
         result = runner.invoke(cli.app, [*dirs, *command])
         assert result.exit_code == 5, command
-        assert "built with schema/analyzer 2/" in result.stderr and "Hint: run `kb index rebuild`" in result.stderr
+        assert "由 schema/analyzer 2/" in result.stderr and "提示：运行 `kb index rebuild`" in result.stderr

@@ -222,7 +222,7 @@ def test_ctrl_c_ends_with_130_and_the_error_event(dirs, monkeypatch):
     def interrupted(*args, **kwargs):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr("kb.stats.corpus_stats", interrupted)
+    monkeypatch.setattr("kb.stats.index_stats", interrupted)
     result = kb(dirs, "stats", "--json")
     assert result.exit_code == 130 and result.stderr == "错误：已中断（Ctrl-C）\n"
     assert json.loads(result.stdout.splitlines()[-1])["exit_code"] == 130
