@@ -16,6 +16,7 @@ from bs4 import BeautifulSoup
 from kb import numbers
 from kb.errors import NumberError, ParseError
 from kb.records import Record, Source, sha256
+from kb.vocab import normalize_status
 
 log = logging.getLogger("crawlers.parsers")
 
@@ -343,3 +344,26 @@ def query_value(url: str, name: str) -> str:
         if key == name:
             return value
     return ""
+
+
+def table_columns(header: list[str], needed: tuple[str, ...], what: str) -> dict[str, int]:
+    """Column of each header name; ParseError when one of `needed` is missing."""
+    if any(name not in header for name in needed):
+        raise ParseError(f"{what}: the table lacks one of {', '.join(needed)}")
+    return {name: header.index(name) for name in header}
+
+
+def list_row_record(cells: list, column: dict[str, int], status_name: str, what: str, url: str,
+                    body: bytes) -> Record:
+    """A record from one row of a platform's list table (标准号, 标准名称, status, 发布/实施日期)."""
+    if len(cells) < len(column):
+        raise ParseError(f"a row with {len(cells)} cells, the header has {len(column)}")
+
+    def cell(name: str) -> str:
+        return clean(cells[column[name]].get_text(" "))
+
+    return build(cell("标准号"), what, url, body, title=cell("标准名称"),
+                 status=normalize_status(cell(status_name)),
+                 issue_date=iso_date(cell("发布日期"), "发布日期"),
+                 implementation_date=iso_date(cell("实施日期"), "实施日期"))
+

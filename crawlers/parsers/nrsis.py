@@ -8,11 +8,10 @@ from __future__ import annotations
 
 from kb.errors import ParseError
 from kb.records import Record
-from kb.vocab import normalize_status
 
 from .base import ParseResult
-from .common import (absolute, build, check_page, clean, decode_html, iso_date, refusal, rows_to_records,
-                     soup_of)
+from .common import (absolute, check_page, clean, decode_html, list_row_record, refusal, rows_to_records,
+                     soup_of, table_columns)
 
 SITE = "http://www.nrsis.org.cn"
 PLATFORM = "自然资源标准化信息服务平台"
@@ -35,22 +34,13 @@ def parse_list(body: bytes, url: str) -> ParseResult:
     if table is None or (whole_page and PLATFORM not in title):
         raise ParseError(f"{what}: no table.table-bordered of a {PLATFORM} page")
     header = [clean(th.get_text()) for th in table.select("thead th")]
-    if any(name not in header for name in NEEDED):
-        raise ParseError(f"{what}: the table lacks one of {', '.join(NEEDED)}")
-    column = {name: header.index(name) for name in header}
+    column = table_columns(header, NEEDED, what)
     links: list[str] = []
     details: dict[str, str] = {}
 
     def make(row) -> Record:
         cells = row.find_all("td", recursive=False)
-        if len(cells) < len(header):
-            raise ParseError(f"a row with {len(cells)} cells, the header has {len(header)}")
-        cell = lambda name: clean(cells[column[name]].get_text(" "))  # noqa: E731
-        record = build(cell("标准号"), what, url, body,
-                       title=cell("标准名称"),
-                       status=normalize_status(cell("标准状态")),
-                       issue_date=iso_date(cell("发布日期"), "发布日期"),
-                       implementation_date=iso_date(cell("实施日期"), "实施日期"))
+        record = list_row_record(cells, column, "标准状态", what, url, body)
         anchor = cells[column["标准名称"]].find("a", href=True)
         if anchor is not None:
             links.append(absolute(url, anchor["href"], SITE))

@@ -15,7 +15,7 @@ from kb.vocab import normalize_status
 
 from .base import ParseResult
 from .common import (build, canonical_list, ccs_codes, check_page, clean, decode_html, ics_codes,
-                     iso_date, rows_to_records, soup_of, with_query)
+                     iso_date, list_row_record, rows_to_records, soup_of, table_columns, with_query)
 
 SITE = "https://openstd.samr.gov.cn"
 LIST_URL = SITE + "/bzgk/std/std_list"
@@ -65,23 +65,13 @@ def parse_list(body: bytes, url: str) -> ParseResult:
     if table is None:
         raise ParseError(f"{what}: no table.result_list; not an openstd.samr.gov.cn list page")
     header = [clean(th.get_text()) for th in table.select("th")]
-    needed = ("标准号", "标准名称", "状态", "发布日期", "实施日期")
-    if any(name not in header for name in needed):
-        raise ParseError(f"{what}: the result table lacks one of {', '.join(needed)}")
-    column = {name: header.index(name) for name in header}
+    column = table_columns(header, ("标准号", "标准名称", "状态", "发布日期", "实施日期"), what)
     links: list[str] = []
     details: dict[str, str] = {}
 
     def make(row) -> Record:
         cells = row.find_all("td", recursive=False)
-        if len(cells) < len(header):
-            raise ParseError(f"a row with {len(cells)} cells, the header has {len(header)}")
-        cell = lambda name: clean(cells[column[name]].get_text(" "))  # noqa: E731
-        record = build(cell("标准号"), what, url, body,
-                       title=cell("标准名称"),
-                       status=normalize_status(cell("状态")),
-                       issue_date=iso_date(cell("发布日期"), "发布日期"),
-                       implementation_date=iso_date(cell("实施日期"), "实施日期"))
+        record = list_row_record(cells, column, "状态", what, url, body)
         hcno = _SHOW_INFO.search(str(cells[column["标准号"]]))
         if hcno:
             links.append(with_query(urljoin(url if url.startswith("http") else LIST_URL, "newGbInfo"),
