@@ -457,9 +457,9 @@ def render_check(report: dict, written: list[str] = ()) -> None:
         error(message)
     if report["failed"]:
         failed = sum(1 for item in report["citations"] if item["failed"])
-        unreadable = f"，{len(report['errors'])} 个文件无法读取" if report["errors"] else ""
-        console.print(f"[red]检查未通过[/]：{failed} 处引用的状态属于 --fail-on "
-                      f"{escape(','.join(report['fail_on']))}{unreadable}")
+        reasons = [f"{failed} 处引用的状态属于 --fail-on {escape(','.join(report['fail_on']))}"] if failed else []
+        reasons += [f"{len(report['errors'])} 个文件无法读取"] if report["errors"] else []
+        console.print(f"[red]检查未通过[/]：{'，'.join(reasons)}")
     for path in written:
         console.print(f"已写入 {escape(path)}")
 

@@ -149,6 +149,7 @@ def test_cli_gives_one_line_and_exit_1_for_hostile_files(tmp_path):
         result = runner.invoke(cli.app, ["--index", str(tmp_path / "ix"), "check", str(path)])
         assert result.exit_code == 1, result.output
         assert result.stderr.startswith("错误：") and len(result.stderr.strip().splitlines()) == 1
+        assert result.stdout.strip().endswith("检查未通过：1 个文件无法读取")
         assert "Traceback" not in result.output
 
 
