@@ -306,6 +306,15 @@ def test_gaps_state_the_extent_and_flag_what_the_real_records_show(real):
     assert all(e["judgement"] == "知识库未收录" for e in report["views"]["ccs"]["empty"])
 
 
+def test_gaps_with_no_flagged_row_say_why(real):
+    from kb.coverage import gap_report
+
+    report = gap_report(real[1], level="local", region="23", today=TODAY)  # Heilongjiang's local standards
+    assert report["rows"] and not any(row["flags"] for row in report["rows"])
+    why = next(n for n in report["notes"] if n.startswith("没有被标记的行："))
+    assert f"{len(report['rows'])} 行中每一行都至少有一条现行" in why
+
+
 def test_stats_count_from_the_index(real):
     result = runner.invoke(cli.app, [*real[0], "stats", "--json"])
     data = json.loads(result.stdout)
