@@ -46,9 +46,9 @@ class KbGroup(TyperGroup):
         except Exception as exc:  # a bug: one line, unless KB_DEBUG asks for the traceback
             if os.environ.get("KB_DEBUG"):
                 raise
-            from index.store import damage
+            from index.engine import damage
 
-            damaged = damage(exc)  # a damaged index surfaces inside Whoosh: exit 4, rebuild
+            damaged = damage(exc)  # a damaged index surfaces inside its engine: exit 4, rebuild
             if damaged is not None:
                 _fail(ctx, str(damaged), damaged.hint, damaged.exit_code)
             _fail(ctx, f"内部错误：{type(exc).__name__}: {exc}", "设置 KB_DEBUG=1 可显示调用栈", 1)
@@ -94,6 +94,7 @@ CsvOpt = Annotated[bool, typer.Option("--csv", help="CSV output with Chinese col
 WaitOpt = Annotated[float, typer.Option("--wait", callback=_finite_wait,
                                          help="Seconds to wait for another writer's lock (exit 3 after).")]
 ProcsOpt = Annotated[int, typer.Option("--procs", min=1, max=16, help="Indexing processes: 2 is faster only with an idle second core (BENCHMARKS.md).")]
+EngineOpt = Annotated[Optional[str], typer.Option("--engine", help="Index engine: whoosh (the default) or tantivy (fast at national scale; README, 'Choosing an engine'). Default: the serving index's engine, else $KB_ENGINE, else whoosh.")]
 LevelOpt = Annotated[Optional[str], typer.Option("--level", help="national, industry, local, group, enterprise or metrology (or 国家标准 …).")]
 StatusOpt = Annotated[Optional[str], typer.Option("--status", help="current, upcoming, withdrawn, replaced or unknown (or 现行, 即将实施, 废止, 被代替, 未知).")]
 WordsArg = typer.Argument(help='Words (no quotes needed), a "quoted phrase" or a standard number.')
@@ -136,12 +137,14 @@ def _filters(level, status, region) -> dict:
 # -- commands ----------------------------------------------------------------------
 
 @app.command()
-def build(ctx: typer.Context, as_json: JsonOpt = False, wait: WaitOpt = 0.0, procs: ProcsOpt = 1):
+def build(ctx: typer.Context, as_json: JsonOpt = False, wait: WaitOpt = 0.0, procs: ProcsOpt = 1,
+          engine: EngineOpt = None):
     """Build the search index from the corpus (same as `kb index rebuild`).
 
     Example: kb build --json
+    Example: kb build --engine tantivy
     """
-    index_rebuild(ctx, as_json=as_json, wait=wait, procs=procs)
+    index_rebuild(ctx, as_json=as_json, wait=wait, procs=procs, engine=engine)
 
 
 @app.command()
@@ -261,7 +264,8 @@ def stats(ctx: typer.Context, as_json: JsonOpt = False):
     from kb.stats import index_stats
 
     kb = ctx.obj.open_index()
-    data = {"generation": kb.generation.name, "built_at": kb.meta.get("built_at"), **index_stats(kb)}
+    data = {"generation": kb.generation.name, "engine": kb.engine, "built_at": kb.meta.get("built_at"),
+            **index_stats(kb)}
     render.print_json(data) if as_json else render.render_stats(data)
 
 
@@ -555,27 +559,31 @@ def serve(
 # -- index lifecycle -------------------------------------------------------------------
 
 @index_app.command("rebuild")
-def index_rebuild(ctx: typer.Context, as_json: JsonOpt = False, wait: WaitOpt = 0.0, procs: ProcsOpt = 1):
+def index_rebuild(ctx: typer.Context, as_json: JsonOpt = False, wait: WaitOpt = 0.0, procs: ProcsOpt = 1,
+                  engine: EngineOpt = None):
     """Build a new index generation from the corpus and switch to it atomically.
 
     Example: kb index rebuild --json --wait 600
+    Example: kb index rebuild --engine tantivy
     """
     from index.build import WriterSettings, rebuild
 
     report = rebuild(ctx.obj.corpus_dir, ctx.obj.index_dir, progress=render.Progress(as_json, "建立索引"), wait=wait,
-                     settings=WriterSettings(procs=procs))
+                     settings=WriterSettings(procs=procs), engine=engine)
     _finish_build(report, as_json)
 
 
 @index_app.command("update")
-def index_update(ctx: typer.Context, as_json: JsonOpt = False, wait: WaitOpt = 0.0):
-    """Apply only the corpus records that changed since the last build.
+def index_update(ctx: typer.Context, as_json: JsonOpt = False, wait: WaitOpt = 0.0, engine: EngineOpt = None):
+    """Apply only the corpus records that changed since the last build, with the engine
+    that built the serving index.
 
     Example: kb index update --json
     """
     from index.build import update
 
-    report = update(ctx.obj.corpus_dir, ctx.obj.index_dir, progress=render.Progress(as_json, "更新索引"), wait=wait)
+    report = update(ctx.obj.corpus_dir, ctx.obj.index_dir, progress=render.Progress(as_json, "更新索引"), wait=wait,
+                    engine=engine)
     _finish_build(report, as_json)
 
 

@@ -18,23 +18,25 @@ _QUOTES = re.compile(r'["“”＂「」]')
 
 
 def build_clause_index(documents, index_dir: Path, settings: WriterSettings | None = None,
-                       vector_cache: Path | None = None) -> int:
-    """Write the clause index of `documents` into index_dir; return the number of clauses."""
+                       vector_cache: Path | None = None, engine: str = "whoosh") -> int:
+    """Write the clause index of `documents` into index_dir with one engine; return the number of clauses."""
     from index.clauses import create_clause_index
+    from index.engine import load_engine
 
     jieba_tokenizer()
     index_dir.mkdir(parents=True, exist_ok=True)
-    return create_clause_index(index_dir, {d.id: d for d in documents}, (settings or WriterSettings()).kwargs(),
-                               vector_cache)
+    return create_clause_index(load_engine(engine), index_dir, {d.id: d for d in documents},
+                               settings or WriterSettings(), vector_cache)
 
 
 class ClauseSearcher:
     """Open once, search many times (the searcher is reused)."""
 
-    def __init__(self, index_dir: Path):
+    def __init__(self, index_dir: Path, engine: str = "whoosh"):
         from index.clauses import ClauseSearcher as Searcher
+        from index.engine import load_engine
 
-        self.searcher = Searcher(index_dir)
+        self.searcher = Searcher(index_dir, load_engine(engine).clause_store(index_dir))
 
     def search(self, text: str, limit: int = 20, words: bool = False) -> list[str]:
         """Article ids (<law title>第N条) of the best matches, best first, each once; `words`: the

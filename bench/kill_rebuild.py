@@ -3,6 +3,7 @@
 
     .venv/bin/python bench/kill_rebuild.py --trials 200            # the heavy version
     .venv/bin/python bench/kill_rebuild.py --trials 20 --size 300  # what tests/test_lifecycle.py runs
+    .venv/bin/python bench/kill_rebuild.py --trials 200 --engine tantivy
 
 Each trial forks a child (jieba already loaded) that runs index.build.rebuild or
 update and is killed with SIGKILL after a random delay. The child switches the index
@@ -194,6 +195,8 @@ def serving(index_dir: Path, corpus_dir: Path, sample_id: str) -> tuple[str, int
     try:
         if not any(r.id == sample_id for r in kb.lookup(sample_id)):
             raise AssertionError(f"lookup of {sample_id} did not answer from {kb.generation.name}")
+        if os.environ.get("KB_ENGINE", kb.engine) != kb.engine:
+            raise AssertionError(f"{kb.generation.name} was built by {kb.engine}, not {os.environ['KB_ENGINE']}")
         return kb.generation.name, kb.doc_count()
     finally:
         kb.close()
@@ -296,8 +299,11 @@ def main() -> int:
     parser.add_argument("--actions", default="rebuild,update")
     parser.add_argument("--die-at", default="", help=f"comma list of {', '.join(DIE_POINTS)}, or 'all'")
     parser.add_argument("--procs", type=int, default=1, help="Whoosh worker processes for rebuilds")
+    parser.add_argument("--engine", default="", help="index engine of the builds (default: $KB_ENGINE, else whoosh)")
     parser.add_argument("--verbose", action="store_true")
     args = parser.parse_args()
+    if args.engine:
+        os.environ["KB_ENGINE"] = args.engine  # the first rebuild's engine; later builds keep the serving one
     die = DIE_POINTS if args.die_at == "all" else tuple(p for p in args.die_at.split(",") if p)
     work = Path(tempfile.mkdtemp(prefix="kb-kill-"))
     try:
@@ -309,7 +315,8 @@ def main() -> int:
         seconds = time.monotonic() - started
     finally:
         shutil.rmtree(work, ignore_errors=True)
-    print(f"{result['trials']} kills in {seconds:.1f} s, {len(result['failures'])} failures, "
+    print(f"engine {os.environ.get('KB_ENGINE') or 'whoosh'}: "
+          f"{result['trials']} kills in {seconds:.1f} s, {len(result['failures'])} failures, "
           f"{result['orphans']} with surviving processes")
     print("phase windows of the calibration runs (s):", json.dumps(result["windows"]))
     print("landed in (action:last phase reached):")

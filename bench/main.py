@@ -3,6 +3,7 @@
     bench/run                  300,000 synthetic records and the whole law corpus (long: run it in the background)
     bench/run --records 50000  another size
     bench/run --quick          a smoke size for CI (seconds)
+    bench/run --engines        the Whoosh and tantivy engines side by side (bench/engine_compare.py)
 
 Everything runs in a temporary directory; the table is printed and appended to
 BENCHMARKS.md with the date, the machine and the command. Ratios are stdkb ÷ baseline:
@@ -269,7 +270,7 @@ def run(args) -> Report:
 def latency_rows(report: Report, work: Path, corpus: Path, args) -> None:
     from bench.clauses import ClauseSearcher
     from bench.engines import Fts5, StockWhoosh
-    from index.search import KnowledgeIndex
+    from index.engine import KnowledgeIndex
 
     q = make_queries(corpus, args.queries, args.seed)
     kb = KnowledgeIndex.open(work / "ix1")
@@ -498,6 +499,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="only re-time the warm queries, on the indexes a --keep run left in --work")
     parser.add_argument("--coverage-only", action="store_true",
                         help="only time cold kb cover/gaps/stats (and kb search beside them) on the ix1 in --work")
+    parser.add_argument("--engines", action="store_true",
+                        help="compare the Whoosh and tantivy engines (bench/engine_compare.py; reuses --work)")
     parser.add_argument("--no-append", action="store_true", help="print only; leave BENCHMARKS.md alone")
     parser.add_argument("--output", type=Path, default=BENCHMARKS, help="file to append the table to")
     args = parser.parse_args(argv)
@@ -508,8 +511,14 @@ def main(argv: list[str] | None = None) -> int:
     command = "bench/run" + "".join(f" {a}" for a in (argv if argv is not None else sys.argv[1:]))
     started = dt.datetime.now(dt.timezone.utc)
     t0 = time.perf_counter()
-    report = run(args)
-    table = render(report, args, command, started, time.perf_counter() - t0)
+    if args.engines:
+        from bench import engine_compare
+
+        report = engine_compare.run(args)
+        table = engine_compare.render(report, args, command, started, time.perf_counter() - t0)
+    else:
+        report = run(args)
+        table = render(report, args, command, started, time.perf_counter() - t0)
     print(table)
     if not args.no_append:
         with open(args.output, "a", encoding="utf-8") as handle:

@@ -1,8 +1,8 @@
 """One measured job in its own process, so peak RSS (ru_maxrss) is the job's own.
 
-    python -m bench.worker build --corpus DIR --out DIR [--procs 2] [--limitmb 64]
+    python -m bench.worker build --corpus DIR --out DIR [--procs 2] [--limitmb 64] [--engine tantivy]
     python -m bench.worker fts5 | stock | jieba --corpus DIR --out PATH
-    python -m bench.worker clauses | fts5-clauses | stock-clauses --out PATH [--laws N]
+    python -m bench.worker clauses | fts5-clauses | stock-clauses --out PATH [--laws N] [--engine tantivy]
 
 Prints one JSON line: seconds, docs, peak RSS of this process and of its largest child.
 """
@@ -36,7 +36,8 @@ def _articles(laws: int | None):
     return articles(_documents(laws))
 
 
-def run(kind: str, corpus: Path | None, out: Path, procs: int, laws: int | None, limitmb: int | None = None) -> dict:
+def run(kind: str, corpus: Path | None, out: Path, procs: int, laws: int | None, limitmb: int | None = None,
+        engine: str = "whoosh") -> dict:
     from index.analysis import jieba_tokenizer
 
     today = dt.date.today()
@@ -52,7 +53,7 @@ def run(kind: str, corpus: Path | None, out: Path, procs: int, laws: int | None,
         settings = WriterSettings(procs=procs, multisegment=procs > 1)
         if limitmb:
             settings.limitmb = limitmb
-        report = rebuild(corpus, out, settings=settings, today=today)
+        report = rebuild(corpus, out, settings=settings, today=today, engine=engine)
         result["docs"] = report.records
     elif kind == "fts5":
         from bench.engines import fts5_build
@@ -75,7 +76,8 @@ def run(kind: str, corpus: Path | None, out: Path, procs: int, laws: int | None,
         from bench.clauses import build_clause_index
         from index.build import WriterSettings
 
-        result["docs"] = build_clause_index(_documents(laws), out, WriterSettings(procs=procs, multisegment=procs > 1))
+        result["docs"] = build_clause_index(_documents(laws), out, WriterSettings(procs=procs, multisegment=procs > 1),
+                                            engine=engine)
     elif kind == "fts5-clauses":
         from bench.engines import fts5_build_clauses
 
@@ -100,8 +102,10 @@ def main() -> None:
     parser.add_argument("--procs", type=int, default=1)
     parser.add_argument("--laws", type=int, default=0, help="only the first N law titles (0: all)")
     parser.add_argument("--limitmb", type=int, default=0, help="Whoosh pool size for `build` (default: WriterSettings)")
+    parser.add_argument("--engine", default="whoosh", help="index engine of `build` and `clauses`")
     args = parser.parse_args()
-    print(json.dumps(run(args.kind, args.corpus, args.out, args.procs, args.laws or None, args.limitmb or None)))
+    print(json.dumps(run(args.kind, args.corpus, args.out, args.procs, args.laws or None, args.limitmb or None,
+                         args.engine)))
 
 
 if __name__ == "__main__":

@@ -42,7 +42,7 @@ from crawlers.importer import import_files  # noqa: E402
 from index import build, store  # noqa: E402
 from index.analysis import jieba_tokenizer  # noqa: E402
 from index.build import WriterSettings  # noqa: E402
-from index.search import KnowledgeIndex  # noqa: E402
+from index.engine import KnowledgeIndex  # noqa: E402
 from kb.corpus import STANDARDS_FILE, load_records, write_records  # noqa: E402
 from kb.records import Record  # noqa: E402
 

@@ -121,7 +121,7 @@ def answer_of(index, term: str) -> tuple[list[str], str]:
 def cover_eval(judgments: list[Judgment], work: Path, corpus_dir: Path = ROOT / "corpus") -> tuple[list[TermScore], dict]:
     """Score every judgment over an index of `corpus_dir`; also say how many judged numbers it lacks."""
     from index.build import rebuild
-    from index.search import KnowledgeIndex
+    from index.engine import KnowledgeIndex
 
     statuses = corpus_statuses(corpus_dir, dt.date.today())
     hidden = {n for n, status in statuses.items() if status in HIDDEN_STATUSES}

@@ -205,7 +205,7 @@ def real_numbers() -> list[str]:
 def number_eval(args, work: Path) -> tuple[dict, list[dict]]:
     from bench.variants import spelling_variants
     from index.build import rebuild
-    from index.search import KnowledgeIndex
+    from index.engine import KnowledgeIndex
     from kb import numbers
     from kb.errors import KbError
 

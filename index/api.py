@@ -6,7 +6,7 @@ from pathlib import Path
 from kb.errors import IndexMissing
 from index import store
 from index.build import Progress, rebuild
-from index.search import KnowledgeIndex
+from index.engine import KnowledgeIndex, open_generation_index
 
 
 def open_index(index_dir: Path, corpus_dir: Path, auto_build: bool = True,
@@ -15,7 +15,12 @@ def open_index(index_dir: Path, corpus_dir: Path, auto_build: bool = True,
     if not (index_dir / store.POINTER).exists() and auto_build:  # a damaged CURRENT is exit 4, not a first use
         rebuild(corpus_dir, index_dir, progress=progress, wait=60, if_missing=True)
     try:
-        return KnowledgeIndex.open(index_dir)
+        return open_serving(index_dir)
     except IndexMissing:
         # A rebuild may have switched generations between reading CURRENT and opening.
-        return KnowledgeIndex.open(index_dir)
+        return open_serving(index_dir)
+
+
+def open_serving(index_dir: Path, engine: str | None = None) -> KnowledgeIndex:
+    """The serving generation, opened by the engine that built it (`engine`, when given, must be it)."""
+    return open_generation_index(store.open_generation(index_dir), index_dir, expected=engine)

@@ -1,23 +1,22 @@
-"""Build, rebuild and update the index from corpus/ JSONL.
+"""Build, rebuild and update the index from corpus/ JSONL, with either engine (index.engine).
 
 `rebuild` writes a fresh generation; `update` clones the serving generation with
-hard links (Whoosh never rewrites a segment file) and applies only the records
+hard links (neither engine rewrites a segment file) and applies only the records
 whose content hash changed. Both hold the writer lock and switch CURRENT
-atomically (index.store).
+atomically (index.store). A generation's meta.json names its engine: an update
+uses the engine that built the serving generation.
 """
 from __future__ import annotations
 
 import datetime as dt
 import os
+import shutil
 import time
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterable
+from typing import Callable
 
-from whoosh import index as whoosh_index
-
-from kb import numbers
 from kb.categories import save_snapshot
 from kb.corpus import STANDARDS_FILE, LineError, load_records
 from kb.coverage_facts import CoverageContext, CoverageFacts
@@ -26,8 +25,8 @@ from kb.records import Record, effective_status
 from index import store
 from index.analysis import jieba_tokenizer, save_vocabulary
 from index.clauses import create_clause_index, read_texts, text_hashes, update_clause_index
-from index.coverage_fields import coverage_document
-from index.schema import RECORDS, records_schema
+from index.engine import chosen_engine, generation_engine, load_engine
+from index.fields import record_document
 
 Progress = Callable[[dict], None]
 
@@ -36,6 +35,7 @@ Progress = Callable[[dict], None]
 class BuildReport:
     action: str  # rebuild / update
     generation: str = ""
+    engine: str = ""
     records: int = 0
     clauses: int = 0
     added: int = 0
@@ -53,65 +53,23 @@ class BuildReport:
 
 @dataclass
 class WriterSettings:
-    """Whoosh writer settings (BENCHMARKS.md, "Writer settings" and the issue-7 targets).
+    """Writer settings. For Whoosh (BENCHMARKS.md, "Writer settings" and the issue-7 targets):
     One process: with two cores shared, Whoosh's pickling parent plus two workers lose to
     one process; `kb index rebuild --procs 2` helps with an idle second core. A 64 MB pool
     keeps a 300,000-record build under 1 GB (875 MB; 1,303 MB at 256) at the same speed
     within noise (701 vs 727 docs/s); 512 MB was ~5 % faster at 30,000–50,000 records.
-    One process also keeps the index layout, hence the order of equal-score hits, the same."""
+    One process also keeps the index layout, hence the order of equal-score hits, the same.
+    tantivy takes `procs` as its indexing threads and `limitmb` as each thread's heap."""
 
     procs: int = 1
     limitmb: int = 64
     multisegment: bool = True  # with procs > 1: keep one segment per worker; merging them costs more
     optimize: bool = False  # with multisegment: merge those segments after the commit
 
-    def kwargs(self) -> dict:
+    def whoosh_kwargs(self) -> dict:
         if self.procs > 1:
             return {"procs": self.procs, "limitmb": self.limitmb, "multisegment": self.multisegment}
         return {"limitmb": self.limitmb}
-
-
-def _keys(numbers_: Iterable[str]) -> tuple[set[str], set[str], set[str]]:
-    full, edition, series = set(), set(), set()
-    for text in numbers_:
-        parsed = numbers.try_parse(text)
-        if parsed is None:
-            continue
-        full.add(parsed.key)
-        edition.add(parsed.edition_free_key)
-        series.add(parsed.series_key)
-    return full, edition, series
-
-
-def record_document(record: Record, today: dt.date, content_hash: str | None = None,
-                    facts: CoverageFacts | None = None) -> dict:
-    """One Whoosh document for one record; status is as of `today`; with its coverage facts."""
-    full, edition, series = _keys([record.number, *record.other_numbers])
-    doc = {
-        "id": record.id,
-        "number_key": " ".join(sorted(full)),
-        "edition_key": " ".join(sorted(edition)),
-        "series_key": " ".join(sorted(series)),
-        "title": record.title,
-        "english_title": record.english_title,
-        "scope": record.scope,
-        "dept": record.dept,
-        "kind": record.kind,
-        "level": record.level,
-        "status": effective_status(record, today),
-        "force": record.force or "",
-        "region": record.region[:2],
-        "sector": record.sector,
-        "ccs": ",".join(record.ccs),
-        "ics": ",".join(record.ics),
-        "content_hash": content_hash or record.content_hash(),
-        "record": record.to_json(),
-        **(coverage_document(record, facts) if facts is not None else {}),
-    }
-    year = numbers.try_parse(record.number)
-    if year and year.year:
-        doc["year"] = year.year
-    return {k: v for k, v in doc.items() if v != ""}
 
 
 def load_corpus(corpus_dir: Path):
@@ -148,8 +106,9 @@ def _reported(index_dir: Path, progress: Progress | None):
 
 def rebuild(corpus_dir: Path, index_dir: Path, progress: Progress | None = None,
             wait: float = 0.0, settings: WriterSettings | None = None,
-            today: dt.date | None = None, if_missing: bool = False) -> BuildReport:
-    """Build a complete new generation and switch to it. With `if_missing`, do nothing when
+            today: dt.date | None = None, if_missing: bool = False, engine: str | None = None) -> BuildReport:
+    """Build a complete new generation and switch to it. The engine is `engine`, else the
+    serving generation's, else $KB_ENGINE, else Whoosh. With `if_missing`, do nothing when
     a generation already serves once the lock is held (another first use built it)."""
     started = time.monotonic()
     settings = settings or WriterSettings()
@@ -158,32 +117,31 @@ def rebuild(corpus_dir: Path, index_dir: Path, progress: Progress | None = None,
     with _reported(index_dir, progress), store.writer_lock(index_dir, wait):
         if if_missing and store.current_name(index_dir) is not None:
             return BuildReport("rebuild", generation=store.current_name(index_dir))
+        chosen = load_engine(chosen_engine(index_dir, engine))
         save_vocabulary(index_dir)  # readers cut queries with it, without loading jieba (index.analysis)
         save_snapshot(index_dir)  # and resolve coverage queries with this, without building it (kb.categories)
         records, errors = load_corpus(corpus_dir)
-        report = BuildReport("rebuild", records=len(records), added=len(records), corpus_errors=errors)
+        report = BuildReport("rebuild", engine=chosen.name, records=len(records), added=len(records),
+                             corpus_errors=errors)
         context = CoverageContext(records.values())
         hashes = {rid: context.indexed_hash(record) for rid, record in records.items()}
         with store.building(index_dir) as gen:
-            _emit(progress, "start", action="rebuild", total=len(records), generation=gen.name)
-            ix = whoosh_index.create_in(str(gen), records_schema(), indexname=RECORDS)
-            with _writing(ix.writer(**settings.kwargs())) as writer:
+            _emit(progress, "start", action="rebuild", engine=chosen.name, total=len(records), generation=gen.name)
+            with _writing(chosen.records_writer(gen, settings, new=True)) as writer:
                 total = len(records)
                 for i, rid in enumerate(list(records), 1):
                     # Let each record go once it is handed to the writer: peak memory is then
                     # the corpus or the writer's pool, not both (bench/run, BENCHMARKS.md).
                     record = records.pop(rid)
-                    writer.add_document(**record_document(record, today, hashes[rid], context.facts(record)))
+                    writer.add(record_document(record, today, hashes[rid], context.facts(record)))
                     if i % 500 == 0 or i == total:
                         _emit(progress, "progress", phase="records", done=i, total=total)
                 _emit(progress, "commit", phase="records")
                 writer.commit()
-            if settings.optimize and settings.multisegment:
-                ix.optimize()  # merge the workers' segments into one
             texts, text_errors = read_texts(corpus_dir)
             report.corpus_errors += text_errors
-            report.clauses = create_clause_index(gen, texts, settings.kwargs(), progress=progress)
-            store.write_meta(gen, _meta(hashes, today, text_hashes(texts), report.clauses))
+            report.clauses = create_clause_index(chosen, gen, texts, settings, progress=progress)
+            store.write_meta(gen, _meta(chosen.name, hashes, today, text_hashes(texts), report.clauses))
             store.switch_to(index_dir, gen)
         report.generation = gen.name
     report.seconds = round(time.monotonic() - started, 3)
@@ -193,20 +151,17 @@ def rebuild(corpus_dir: Path, index_dir: Path, progress: Progress | None = None,
 
 @contextmanager
 def _writing(writer):
-    """A Whoosh writer, cancelled (files closed, worker processes ended) if the block fails."""
+    """An engine's writer, cancelled (files closed, worker processes ended) if the block fails."""
     try:
         yield writer
     except BaseException:
-        with suppress(Exception):
-            writer.cancel()
-        for task in getattr(writer, "tasks", []):  # MpWriter's cancel() never reaches its workers
-            with suppress(Exception):
-                task.terminate()
+        writer.cancel()
         raise
 
 
-def _meta(hashes: dict[str, str], today: dt.date, text_hashes: dict[str, str], clauses: int) -> dict:
+def _meta(engine: str, hashes: dict[str, str], today: dt.date, text_hashes: dict[str, str], clauses: int) -> dict:
     return {
+        "engine": engine,
         "built_at": dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat(),
         "status_as_of": today.isoformat(),
         "records": len(hashes),
@@ -222,14 +177,13 @@ def _open_for_update(index_dir: Path) -> tuple[store.Generation, dict[str, str]]
     hashes, so a damaged one must be rebuilt instead."""
     current = store.open_generation(index_dir)
     store.check_files(current)  # an update hard-links these files forward: they must be whole
+    engine = load_engine(generation_engine(current))
     try:
-        ix = whoosh_index.open_dir(str(current.path), indexname=RECORDS)
-        with ix.reader() as reader:
-            count = reader.doc_count()
+        count = engine.record_count(current.path)
         hashes = current.record_hashes
         if not isinstance(hashes, dict):
             raise ValueError(f"{store.HASHES} is not an object")
-    except Exception as exc:  # a damaged segment fails in many ways inside Whoosh
+    except Exception as exc:  # a damaged segment fails in many ways inside an engine
         raise IndexMissing(f"索引版本 {current.name} 已损坏（{type(exc).__name__}: {exc}）") from None
     if not count == current.meta.get("records") == len(hashes):
         raise IndexMissing(f"索引版本 {current.name} 有 {count} 个文档，{store.META} 记为 "
@@ -246,26 +200,36 @@ def _changed(records: dict[str, Record], hashes: dict[str, str], built: dict[str
             or (then != today and effective_status(record, then) != effective_status(record, today))]
 
 
-def _clone(src: Path, dst: Path) -> None:
+def _clone(src: Path, dst: Path, top: bool = True) -> None:
+    """A copy of a generation made of hard links: segment files are never rewritten by either
+    engine. tantivy's own meta.json and .managed.json are replaced on commit, but copied all the
+    same, so no write to the clone can reach its source."""
     for name in os.listdir(src):
-        if name in (store.META, store.HASHES) or name.endswith(".tmp"):
+        if (top and name in (store.META, store.HASHES)) or name.endswith(".tmp") or store.engine_lock(name):
             continue
-        if (src / name).is_dir():  # the clause ranking data (index/clause_rows.py)
+        if (src / name).is_dir():  # the clause ranking data (index/clause_rows.py), tantivy's indexes
             (dst / name).mkdir()
-            _clone(src / name, dst / name)
-            continue
-        os.link(src / name, dst / name)
+            _clone(src / name, dst / name, top=False)
+        elif not top and name in ("meta.json", ".managed.json"):
+            shutil.copy2(src / name, dst / name)
+        else:
+            os.link(src / name, dst / name)
 
 
 def update(corpus_dir: Path, index_dir: Path, progress: Progress | None = None,
-           wait: float = 0.0, today: dt.date | None = None) -> BuildReport:
-    """Apply only the corpus records whose content (or dated status) changed since the last build."""
+           wait: float = 0.0, today: dt.date | None = None, engine: str | None = None) -> BuildReport:
+    """Apply only the corpus records whose content (or dated status) changed since the last
+    build, with the engine that built the serving generation (`engine`, when given, must be it)."""
     started = time.monotonic()
     today = today or dt.date.today()
     with _reported(index_dir, progress), store.writer_lock(index_dir, wait):
         records, errors = load_corpus(corpus_dir)
-        report = BuildReport("update", records=len(records), corpus_errors=errors)
         current, old = _open_for_update(index_dir)
+        built = generation_engine(current)
+        if engine and engine != built:
+            raise VersionMismatch(f"{index_dir} 中的索引由 {built} 引擎建立，不能用 {engine} 引擎更新",
+                                  hint=f"去掉 --engine，或用 `kb index rebuild --engine {engine}` 重建")
+        report = BuildReport("update", engine=built, records=len(records), corpus_errors=errors)
         save_snapshot(index_dir)
         context = CoverageContext(records.values())
         hashes = {rid: context.indexed_hash(record) for rid, record in records.items()}
@@ -288,37 +252,38 @@ def _apply(index_dir: Path, current: store.Generation, records: dict[str, Record
            progress: Progress | None, context: CoverageContext) -> tuple[str, int]:
     """A hard-linked clone of `current` with the changes applied, switched to: its name and
     clause count. With nothing to apply, the current generation keeps serving."""
+    engine = load_engine(generation_engine(current))
     old_texts = current.meta.get("text_hashes", {})
     new_texts = text_hashes(texts)
     clauses = current.meta.get("clauses", 0)
     if not changed and not deleted and new_texts == old_texts:
-        _emit(progress, "start", action="update", total=0, generation=current.name)
+        _emit(progress, "start", action="update", engine=engine.name, total=0, generation=current.name)
         return current.name, clauses
+    settings = WriterSettings()
     with store.building(index_dir) as gen:
         _clone(current.path, gen)
-        _emit(progress, "start", action="update", total=len(changed) + len(deleted), generation=gen.name)
-        ix = whoosh_index.open_dir(str(gen), indexname=RECORDS)
-        with _writing(ix.writer()) as writer:
+        _emit(progress, "start", action="update", engine=engine.name, total=len(changed) + len(deleted),
+              generation=gen.name)
+        with _writing(engine.records_writer(gen, settings, new=False)) as writer:
             for rid in deleted:
-                writer.delete_by_term("id", rid)
+                writer.delete("id", rid)
             for i, rid in enumerate(changed, 1):
-                writer.update_document(**record_document(records[rid], today, hashes[rid],
-                                                         context.facts(records[rid])))
+                writer.update(record_document(records[rid], today, hashes[rid], context.facts(records[rid])))
                 if i % 500 == 0 or i == len(changed):
                     _emit(progress, "progress", phase="records", done=i, total=len(changed))
             _emit(progress, "commit", phase="records")
-            writer.commit(merge=False)
+            writer.commit()
         if new_texts != old_texts:
-            clauses = update_clause_index(gen, texts, old_texts, progress=progress)
-        store.write_meta(gen, _meta(hashes, today, new_texts, clauses))
+            clauses = update_clause_index(engine, gen, texts, old_texts, settings, progress=progress)
+        store.write_meta(gen, _meta(engine.name, hashes, today, new_texts, clauses))
         store.switch_to(index_dir, gen)
     return gen.name, clauses
 
 
 def refresh(corpus_dir: Path, index_dir: Path, progress: Progress | None = None,
             wait: float = 0.0) -> BuildReport:
-    """Update the index; rebuild it when an update cannot help (no index, a damaged one,
-    another version): what `kb sync` does after the corpus changed."""
+    """Update the index; rebuild it (with the same engine) when an update cannot help (no
+    index, a damaged one, another version): what `kb sync` does after the corpus changed."""
     try:
         return update(corpus_dir, index_dir, progress, wait)
     except (IndexMissing, VersionMismatch):

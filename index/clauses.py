@@ -1,23 +1,19 @@
-"""The clause index: every clause of every text in corpus/texts.jsonl as its own document."""
+"""The clause index: every clause of every text in corpus/texts.jsonl as its own document,
+written through the engine's clause writer, searched by the fused ranking (index/clause_ranking.py)
+with the engine's clause store giving stored fields and word search."""
 from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from whoosh import index as whoosh_index
-from whoosh.highlight import ContextFragmenter
-from whoosh.query import And, Term
-
 from kb.texts import iter_clause_docs, load_documents
 from kb.texts.lookup import latest_versions
-from index.query import parse_query
-from index.schema import CLAUSES, clauses_schema
 from index.clause_rows import read_rows, vector_cache, write_rows
-from index.speedups import matching_ids
+from index.query import parse_query
+from index.snippets import highlight
 
 TEXTS_FILE = "texts.jsonl"
-CLAUSE_FIELDS = {"heading": 2.0, "text": 1.0, "context": 0.3, "doc_title": 0.5}
 
 
 def read_texts(corpus_dir: Path):
@@ -77,8 +73,8 @@ def clause_index_docs(documents: list, latest: set[str]):
 
 
 def write_clauses(writer, documents: list, latest: set[str], progress=None) -> int:
-    """Add the clauses of `documents`; `progress` gets a "phase" event, then "progress" events
-    counting texts (and clauses), then "commit"."""
+    """Add the clauses of `documents` to an engine's clause writer; `progress` gets a "phase"
+    event, then "progress" events counting texts (and clauses), then "commit"."""
     count, total, done, current = 0, len(documents), 0, None
     progress = progress if documents else None  # no texts: no clauses phase
     _emit(progress, "phase", phase="clauses", total=total)
@@ -87,43 +83,46 @@ def write_clauses(writer, documents: list, latest: set[str], progress=None) -> i
             current, done = doc["doc_id"], done + 1
             if done > 1 and (done - 1) % PROGRESS_EVERY == 0:
                 _emit(progress, "progress", phase="clauses", done=done - 1, total=total, clauses=count)
-        writer.add_document(**doc)
+        writer.add(doc)
         count += 1
     _emit(progress, "progress", phase="clauses", done=total, total=total, clauses=count)
     _emit(progress, "commit", phase="clauses")
     return count
 
 
-def create_clause_index(gen_path: Path, documents: dict, writer_kwargs: dict, vector_cache: Path | None = None,
+def create_clause_index(engine, gen_path: Path, documents: dict, settings, vector_cache: Path | None = None,
                         progress=None) -> int:
-    """The clause index and its ranking data (index/clause_rows.py; sentence vectors from
-    `vector_cache` where it has them, by default the index's own cache)."""
+    """The clause index of an engine and its ranking data (index/clause_rows.py; sentence
+    vectors from `vector_cache` where it has them, by default the index's own cache)."""
     latest = _latest_ids(documents)
-    ix = whoosh_index.create_in(str(gen_path), clauses_schema(), indexname=CLAUSES)
-    writer = ix.writer(**writer_kwargs)
-    count = write_clauses(writer, list(documents.values()), latest=latest, progress=progress)
-    writer.commit()
-    ix.close()
+    writer = engine.clauses_writer(gen_path, settings, new=True)
+    try:
+        count = write_clauses(writer, list(documents.values()), latest=latest, progress=progress)
+        writer.commit()
+    except BaseException:
+        writer.cancel()
+        raise
     write_rows(gen_path, list(clause_index_docs(list(documents.values()), latest)), latest, vector_cache)
     return count
 
 
-def update_clause_index(gen_path: Path, documents: dict, old_hashes: dict[str, str], progress=None) -> int:
+def update_clause_index(engine, gen_path: Path, documents: dict, old_hashes: dict[str, str], settings,
+                        progress=None) -> int:
     """Re-index the texts whose state (text_hashes) changed; returns the clause count afterwards.
     The ranking data is rewritten for all clauses (vectors of unchanged texts are kept)."""
     hashes = text_hashes(documents)
     latest = _latest_ids(documents)
     changed = [doc_id for doc_id, h in hashes.items() if old_hashes.get(doc_id) != h]
     gone = [doc_id for doc_id in old_hashes if doc_id not in documents]
-    ix = whoosh_index.open_dir(str(gen_path), indexname=CLAUSES)
-    writer = ix.writer()
-    for doc_id in changed + gone:
-        writer.delete_by_term("doc_id", doc_id)
-    write_clauses(writer, [documents[d] for d in changed], latest=latest, progress=progress)
-    writer.commit(merge=False)
-    with ix.searcher() as searcher:
-        count = searcher.doc_count()
-    ix.close()
+    writer = engine.clauses_writer(gen_path, settings, new=False)
+    try:
+        for doc_id in changed + gone:
+            writer.delete("doc_id", doc_id)
+        write_clauses(writer, [documents[d] for d in changed], latest=latest, progress=progress)
+        count = writer.commit()
+    except BaseException:
+        writer.cancel()
+        raise
     write_rows(gen_path, list(clause_index_docs(list(documents.values()), latest)), latest)
     return count
 
@@ -153,22 +152,19 @@ class ClauseResult:
 
 class ClauseSearcher:
     """Clause search: the fused ranking of index/clause_ranking.py (question words, learned
-    expansion and law prior, sentence vectors) over the stored rows; Whoosh gives the stored
-    fields and the highlighted snippet of each hit."""
+    expansion and law prior, sentence vectors) over the stored rows; the engine's clause
+    store gives the stored fields of each hit, and the word ranking (`search_words`)."""
 
-    def __init__(self, gen_path: Path):
-        self._ix = whoosh_index.open_dir(str(gen_path), indexname=CLAUSES)
-        self._searcher = self._ix.searcher()
+    def __init__(self, gen_path: Path, store):
+        self._store = store
         self._gen_path = gen_path
         self._ranker = None
-        self._filters: dict = {}  # filter query → allowed doc numbers, while this searcher is open
 
     def close(self) -> None:
-        self._searcher.close()
-        self._ix.close()
+        self._store.close()
 
     def count(self) -> int:
-        return self._searcher.doc_count()
+        return self._store.count()
 
     def ranker(self):
         if self._ranker is None:
@@ -198,38 +194,28 @@ class ClauseSearcher:
         return ClauseResult(query=text, total=total, hits=[h for h in hits if h], matched_as="ranked")
 
     def _hit(self, clause_id: str, score: float, terms: set[str]) -> ClauseHit | None:
-        from whoosh.highlight import highlight
-
-        from index.analysis import chinese_analyzer
-        from index.search import EmFormatter
-
-        doc = self._searcher.document(id=clause_id)
+        doc = self._store.document(clause_id)
         if doc is None:
             return None
         body = doc.get("text", "")
-        snippet = highlight(body, frozenset(terms), chinese_analyzer(subwords=False),
-                            ContextFragmenter(maxchars=160, surround=40), EmFormatter()) if body and terms else ""
+        snippet = highlight(body, terms, maxchars=160, surround=40, subwords=False)
         return ClauseHit(doc=doc["doc_id"], doc_title=doc.get("doc_title", ""), doc_kind=doc.get("doc_kind", ""),
                          path=doc["path"], heading=doc.get("heading", ""), score=round(score, 3),
                          snippet=(snippet or body[:160]).replace("\n", " "))
 
     def search_words(self, text: str, doc_id: str | None = None, doc_kind: str | None = None,
                      limit: int = 10, all_versions: bool = False) -> ClauseResult:
-        """Word search (Whoosh BM25F over heading, text, context and title): clauses with every
-        word first, then those with any word; the ranking before issue 17, kept for exact words."""
-        from index.search import text_query  # one query builder for records and clauses
-
+        """Word search (BM25 over heading, text, context and title): clauses with every word
+        first, then those with any word; the ranking before issue 17, kept for exact words."""
         parsed = parse_query(text, numbers_as_text=True)
-        filters = [Term(name, value) for name, value in (("doc_id", doc_id), ("doc_kind", doc_kind)) if value]
+        filters = {name: value for name, value in (("doc_id", doc_id), ("doc_kind", doc_kind)) if value}
         if not all_versions and not doc_id:
-            filters.append(Term("latest", "1"))
-        filt = And(filters) if filters else None
-        result = self._run(text, text_query(parsed, CLAUSE_FIELDS), filt, limit, "text")
+            filters["latest"] = "1"
+        result = self._store.search_words(text, parsed, filters, limit, require_all=True)
         if len(result.hits) < limit and len(parsed.terms) + len(parsed.phrases) > 1:
             # Questions rarely have every word in one clause: clauses with all words come
-            # first, then those with any word, ranked by BM25F.
-            anywhere = self._run(text, text_query(parsed, CLAUSE_FIELDS, require_all=False), filt, limit,
-                                 "text-any")
+            # first, then those with any word, ranked by BM25.
+            anywhere = self._store.search_words(text, parsed, filters, limit, require_all=False)
             seen = {(h.doc, h.path) for h in result.hits}
             extra = [h for h in anywhere.hits if (h.doc, h.path) not in seen]
             if extra:
@@ -237,35 +223,3 @@ class ClauseSearcher:
                                       hits=(result.hits + extra)[:limit],
                                       matched_as="text+any" if result.hits else "text-any")
         return result
-
-    def _run(self, text, query, filt, limit, matched_as) -> ClauseResult:
-        from index.search import EmFormatter, plain_snippet
-
-        # As KnowledgeIndex._run: the filter as a cached doc set, the total from unscored
-        # posting sets (len(results) would run the query a second time), top hits from
-        # Whoosh's optimized top-k.
-        allowed = self._filter_ids(filt)
-        if allowed is not None and not allowed:  # Whoosh reads an empty filter as no filter
-            return ClauseResult(query=text, total=0, hits=[], matched_as=matched_as)
-        results = self._searcher.search(query, limit=limit, filter=allowed)
-        results.fragmenter = ContextFragmenter(maxchars=160, surround=40)
-        results.formatter = EmFormatter()
-        hits = [ClauseHit(doc=hit["doc_id"], doc_title=hit.get("doc_title", ""), doc_kind=hit.get("doc_kind", ""),
-                          path=hit["path"], heading=hit.get("heading", ""), score=round(hit.score, 3),
-                          snippet=((hit.highlights("text") if "text" in hit else "")
-                                   or plain_snippet(hit.get("text", "")[:160])).replace("\n", " "))
-                for hit in results]
-        matched = matching_ids(self._searcher, query)
-        if allowed is not None:
-            matched &= allowed
-        return ClauseResult(query=text, total=len(matched), hits=hits, matched_as=matched_as)
-
-    def _filter_ids(self, filt) -> set[int] | None:
-        if filt is None:
-            return None
-        allowed = self._filters.get(filt)
-        if allowed is None:
-            if len(self._filters) >= 64:
-                self._filters.clear()
-            allowed = self._filters[filt] = matching_ids(self._searcher, filt)  # never mutated
-        return allowed

@@ -3,7 +3,7 @@
     <index_dir>/
       CURRENT            name of the serving generation (written to a temp file, then renamed)
       writer.lock        flock-held by the one writer; holds its pid for messages
-      gen-<stamp>-<pid>/ one complete Whoosh storage (records + clauses) and meta.json
+      gen-<stamp>-<pid>/ one complete index of one engine (records + clauses) and meta.json
 
 A writer builds a new generation beside the serving one and switches CURRENT
 atomically, so readers never see a half-built index and a killed build leaves the
@@ -20,19 +20,16 @@ import fcntl
 import hashlib
 import json
 import os
-import pickle
 import re
 import shutil
-import struct
 import threading
 import time
-import zlib
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 
 from kb.errors import IndexMissing, Locked, VersionMismatch
-from index.schema import VERSION
+from index.fields import VERSION
 
 POINTER = "CURRENT"
 LOCK = "writer.lock"
@@ -89,9 +86,15 @@ def file_digests(gen_path: Path) -> dict[str, str]:
     """sha256 of every file of a generation but meta.json: what it was built with."""
     digests = {}
     for path in sorted(gen_path.rglob("*")):
-        if path.is_file() and path.name != META and not path.name.endswith(".tmp"):
-            digests[path.relative_to(gen_path).as_posix()] = _file_digest(path)
+        name = path.relative_to(gen_path).as_posix()
+        if path.is_file() and name != META and not path.name.endswith(".tmp") and not engine_lock(path.name):
+            digests[name] = _file_digest(path)
     return digests
+
+
+def engine_lock(name: str) -> bool:
+    """A lock file tantivy makes and removes as it opens an index: not part of what was built."""
+    return name.startswith(".tantivy-") and name.endswith(".lock")
 
 
 _digests: dict[tuple, str] = {}  # (device, inode, size, mtime) → sha256: an update's hard links hash once
@@ -321,25 +324,3 @@ def writer_lock(index_dir: Path, wait: float = 0.0):
         yield lock
     finally:
         lock.release()
-
-
-
-_DAMAGE_TYPES = (zlib.error, struct.error, EOFError, pickle.UnpicklingError, UnicodeDecodeError)
-
-
-def damage(exc: BaseException) -> IndexMissing | None:
-    """An unexpected exception raised inside Whoosh while reading an index (a flipped byte
-    in a segment surfaces as zlib.error, struct.error, EOFError …) as IndexMissing (exit 4)."""
-    if not isinstance(exc, _DAMAGE_TYPES):
-        return None  # a ValueError inside Whoosh is a bad query value, not damage
-    tb = exc.__traceback__
-    inside_whoosh = False
-    while tb is not None:
-        if f"{os.sep}whoosh{os.sep}" in tb.tb_frame.f_code.co_filename:
-            inside_whoosh = True
-        tb = tb.tb_next
-    if not inside_whoosh and type(exc).__module__ not in ("zlib", "struct"):
-        return None
-    kind = type(exc).__qualname__ if type(exc).__module__ == "builtins" else \
-        f"{type(exc).__module__}.{type(exc).__qualname__}"
-    return IndexMissing(f"索引已损坏（{kind}: {str(exc)[:200]}）")

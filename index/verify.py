@@ -8,7 +8,7 @@ from kb.errors import IndexMissing, KbError
 from index import store
 from index.build import load_corpus
 from index.clauses import read_texts, text_hashes
-from index.search import KnowledgeIndex
+from index.engine import KnowledgeIndex, open_generation_index
 
 SAMPLE = 20
 
@@ -51,12 +51,12 @@ def verify(index_dir: Path, corpus_dir: Path, sample: int = SAMPLE, seed: int = 
     try:
         generation = store.open_generation(index_dir)
         report["generation"] = generation.name
-        kb = KnowledgeIndex(generation, index_dir)
+        kb = open_generation_index(generation, index_dir)
     except KbError as exc:  # IndexMissing (4), VersionMismatch (5)
         checks.append(_check("open", False, f"{exc}；{exc.hint}" if exc.hint else str(exc)))
         report["exit_code"] = exc.exit_code
         return report
-    checks.append(_check("open", True, f"索引版本 {generation.name} 已打开"))
+    checks.append(_check("open", True, f"索引版本 {generation.name} 已打开（{kb.engine} 引擎）"))
     damaged = store.damaged_files(generation)
     checks.append(_check("files", not damaged, f"已损坏：{'、'.join(damaged[:5])}（请运行 `kb index rebuild`）"
                          if damaged else f"{len(generation.meta.get('files') or {})} 个文件与建立时一致"))

@@ -6,7 +6,7 @@ Pure domain code. Every record is classified once, when it is indexed (kb.covera
 these answers read the facts through the index's coverage API (`index.coverage`: facet
 counts, postings of a code, per-document values, word matches; see
 index/coverage_fields.py) and decode only the records they list. The index is any object
-with `coverage`, `vocabulary()` and `meta` (index.search.KnowledgeIndex has them).
+with `coverage`, `vocabulary()` and `meta` (index.engine.KnowledgeIndex has them).
 
 Terms match on word boundaries: a term matches a title or scope word, the phrase of its
 words, or a longer word ending in it (电动汽车 for 汽车), never the middle of a word

@@ -4,7 +4,7 @@
     answer(index, "YS/T 575")      # a series: every part, each with its editions
 
 The index is passed in (anything with `lookup(text) -> list[Record]` that raises
-NotFound, such as index.search.KnowledgeIndex or RecordIndex below), so this
+NotFound, such as index.engine.KnowledgeIndex or RecordIndex below), so this
 module stays free of Whoosh.
 """
 from __future__ import annotations

@@ -341,7 +341,8 @@ class Progress:
 def render_stats(data: dict) -> None:
     console = out()
     console.print(f"[bold]知识库统计[/]  共 {data['total']} 条记录"
-                  + (f"（索引 {escape(data['generation'])}，建于 {escape(data.get('built_at'))}）" if data.get("generation") else ""))
+                  + (f"（索引 {escape(data['generation'])}，{escape(data.get('engine') or 'whoosh')} 引擎，"
+                     f"建于 {escape(data.get('built_at'))}）" if data.get("generation") else ""))
     words = {"level": lambda k: LEVEL_LABELS.get(k, k), "status": lambda k: STATUS_LABELS.get(k, k),
              "region": lambda k: f"{region_name(k)}({k})", "kind": lambda k: KIND_LABELS.get(k, k), "sector": lambda k: k,
              "issue_year": lambda k: k}
@@ -378,7 +379,8 @@ def render_build(summary: dict) -> None:
         text += f"，{summary['clauses']} 个条款"
     if summary["action"] == "update":
         text += f"（新增 {summary['added']}，更新 {summary['updated']}，删除 {summary['deleted']}，未变 {summary['unchanged']}）"
-    out().print(f"{text}，用时 {summary['seconds']:.2f} 秒，版本 {escape(summary['generation'])}")
+    engine = f"（{escape(summary['engine'])} 引擎）" if summary.get("engine") else ""
+    out().print(f"{text}，用时 {summary['seconds']:.2f} 秒，版本 {escape(summary['generation'])}{engine}")
 
 
 def render_verify(report: dict) -> None:

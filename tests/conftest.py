@@ -43,3 +43,27 @@ def _shared_vector_cache(tmp_path_factory):
     """Sentence vectors of the shipped texts are computed once per test session, not once per
     index build (index.clause_rows.vector_cache)."""
     os.environ.setdefault("KB_VECTOR_CACHE", str(tmp_path_factory.mktemp("vectors")))
+
+
+ENGINES = ("whoosh", "tantivy")
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "both_engines: run the module once per index engine (KB_ENGINE)")
+
+
+def pytest_generate_tests(metafunc):
+    """Modules marked both_engines run once per engine: every index they build (in-process or
+    by a `kb` subprocess) is built by that engine, through $KB_ENGINE."""
+    if "kb_engine" in metafunc.fixturenames and metafunc.definition.get_closest_marker("both_engines"):
+        metafunc.parametrize("kb_engine", ENGINES, indirect=True, scope="module")
+
+
+@pytest.fixture(scope="module", autouse=True)
+def kb_engine(request):
+    """The engine this module's indexes are built with (Whoosh unless parametrized)."""
+    engine = getattr(request, "param", "whoosh")
+    patch = pytest.MonkeyPatch()
+    patch.setenv("KB_ENGINE", engine)
+    yield engine
+    patch.undo()

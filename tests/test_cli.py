@@ -10,6 +10,8 @@ from typer.testing import CliRunner
 import cli
 from kb.paths import shipped_corpus_dir
 
+pytestmark = pytest.mark.both_engines  # every index here is built by each engine in turn
+
 runner = CliRunner()
 
 

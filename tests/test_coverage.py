@@ -11,12 +11,14 @@ import pytest
 from typer.testing import CliRunner
 
 import cli
-from index.search import KnowledgeIndex
+from index.engine import KnowledgeIndex
 from kb.coverage import cover, level_group, resolve_request
 from kb.categories import default_vocabulary
 from kb.errors import BadInput, NotFound
 from kb.paths import shipped_corpus_dir
 from kb.records import Record
+
+pytestmark = pytest.mark.both_engines  # every index here is built by each engine in turn
 
 runner = CliRunner()
 TODAY = dt.date(2026, 11, 26)

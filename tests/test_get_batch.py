@@ -14,6 +14,8 @@ from kb.errors import BadInput, NotFound
 from kb.lookup import RecordIndex, answer, lookup_numbers
 from tests.standards_fixtures import TODAY, build_corpus, freeze_today
 
+pytestmark = pytest.mark.both_engines  # every index here is built by each engine in turn
+
 runner = CliRunner()
 
 
@@ -78,7 +80,7 @@ def test_dated_number_is_that_edition(setup):
 
 
 def test_record_index_agrees_with_the_whoosh_index(setup):
-    from index.search import KnowledgeIndex
+    from index.engine import KnowledgeIndex
     from pathlib import Path
 
     kb_index = KnowledgeIndex.open(Path(setup["dirs"][1]))

@@ -7,9 +7,11 @@ import shutil
 import pytest
 
 from index.build import rebuild
-from index.search import KnowledgeIndex
+from index.engine import KnowledgeIndex
 from kb.errors import BadQuery, NotFound, NumberError
 from kb.paths import shipped_corpus_dir
+
+pytestmark = pytest.mark.both_engines  # every index here is built by each engine in turn
 
 TODAY = dt.date(2026, 11, 26)
 

@@ -9,12 +9,14 @@ import shutil
 from pathlib import Path
 
 import pytest
-import whoosh.index
 from typer.testing import CliRunner
 
 import cli
 from index import build, store
 from kb.paths import shipped_corpus_dir
+from tests.engine_files import flip_stored_fields, segment_file
+
+pytestmark = pytest.mark.both_engines  # every index here is built by each engine in turn
 
 runner = CliRunner()
 
@@ -42,20 +44,6 @@ def kb(index, *args):
     return runner.invoke(cli.app, ["--index", str(index_dir), "--corpus", str(corpus), *args])
 
 
-def flip_stored_fields(gen: Path) -> None:
-    """XOR every 97th byte of the records segment's stored-field area."""
-    ix = whoosh.index.open_dir(str(gen), indexname="records")
-    [segment] = ix._segments()
-    compound = segment.open_compound_file(ix.storage)
-    area = next(v for k, v in compound._dir.items() if k.endswith("_stored.col"))
-    compound.close()
-    path = next(gen.glob("records_*.seg"))
-    data = bytearray(path.read_bytes())
-    for i in range(area["offset"] + 16, area["offset"] + area["length"] - 200, 97):
-        data[i] ^= 0x5A
-    path.write_bytes(bytes(data))
-
-
 def assert_rebuild_recovers(index):
     assert kb(index, "index", "rebuild").exit_code == 0
     assert kb(index, "index", "verify").exit_code == 0
@@ -63,17 +51,20 @@ def assert_rebuild_recovers(index):
     assert kb(index, "get", "AQ 1051-2008").exit_code == 0
 
 
-def test_flipped_stored_field_bytes(index):
+DAMAGE_MESSAGE = {"whoosh": "错误：索引已损坏（zlib.error: ", "tantivy": "错误：索引已损坏（tantivy: "}
+
+
+def test_flipped_stored_field_bytes(index, kb_engine):
     gen = store.open_generation(index[1]).path
-    flip_stored_fields(gen)
+    flip_stored_fields(gen, kb_engine)
     for args in (["search", "标准"], ["get", "AQ 1051-2008"]):
         result = kb(index, *args)
         assert result.exit_code == 4, result.output
-        assert result.stderr.startswith("错误：索引已损坏（zlib.error: ")
+        assert result.stderr.startswith(DAMAGE_MESSAGE[kb_engine])
         assert "提示：运行 `kb index rebuild`" in result.stderr
     updated = kb(index, "index", "update")
     assert updated.exit_code == 4
-    segment = next(gen.glob("records_*.seg")).name
+    segment = segment_file(gen, "records", kb_engine).relative_to(gen).as_posix()
     assert updated.stderr.startswith(f"错误：索引版本 {gen.name} 已损坏（{segment} changed")
     verified = json.loads(kb(index, "index", "verify", "--json").stdout)
     assert verified["exit_code"] == 4
@@ -81,13 +72,14 @@ def test_flipped_stored_field_bytes(index):
     assert_rebuild_recovers(index)
 
 
-def test_a_deleted_clause_segment(index):
+def test_a_deleted_clause_segment(index, kb_engine):
     gen = store.open_generation(index[1]).path
-    clause_segment = next(gen.glob("clauses_*.seg"))
+    clause_segment = segment_file(gen, "clauses", kb_engine)
     clause_segment.unlink()
     updated = kb(index, "index", "update")
     assert updated.exit_code == 4
-    assert updated.stderr.startswith(f"错误：索引版本 {gen.name} 已损坏（{clause_segment.name} missing")
+    name = clause_segment.relative_to(gen).as_posix()
+    assert updated.stderr.startswith(f"错误：索引版本 {gen.name} 已损坏（{name} missing")
     assert kb(index, "index", "verify").exit_code == 4
     assert_rebuild_recovers(index)
 

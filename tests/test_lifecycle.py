@@ -24,10 +24,13 @@ from typer.testing import CliRunner
 
 import cli
 from index import api, build, store
-from index.schema import VERSION
-from index.search import KnowledgeIndex
+from index.fields import VERSION
+from index.engine import KnowledgeIndex
 from kb.corpus import STANDARDS_FILE, load_records, write_records
 from kb.records import effective_status
+from tests.engine_files import segment_file
+
+pytestmark = pytest.mark.both_engines  # every index here is built by each engine in turn
 
 ROOT = Path(__file__).resolve().parents[1]
 SIZE = 150  # records in corpus A; corpus B is A without its last 7
@@ -251,8 +254,8 @@ def test_old_generations_are_removed_only_after_the_switch(index, corpus, monkey
 # -- damage, versions, full disk ---------------------------------------------------------
 
 @pytest.mark.parametrize("damage", ["truncate", "delete"])
-def test_damaged_segment_is_reported_and_rebuild_recovers(index, corpus, damage):
-    segment = next(store.open_generation(index).path.glob("records_*.seg"))
+def test_damaged_segment_is_reported_and_rebuild_recovers(index, corpus, damage, kb_engine):
+    segment = segment_file(store.open_generation(index).path, "records", kb_engine)
     if damage == "truncate":
         with open(segment, "r+b") as handle:
             handle.truncate(segment.stat().st_size // 2)
@@ -265,11 +268,11 @@ def test_damaged_segment_is_reported_and_rebuild_recovers(index, corpus, damage)
     assert report["checks"][0]["name"] == "open" and report["checks"][0]["ok"] is False
     searched = kb(index, corpus, "search", "标准")
     assert searched.exit_code == 4
-    assert searched.stderr.startswith(f"错误：无法打开索引版本 {segment.parent.name}（")
+    assert searched.stderr.startswith(f"错误：无法打开索引版本 {store.current_name(index)}（")
     assert "提示：运行 `kb index rebuild`" in searched.stderr
     updated = kb(index, corpus, "index", "update")  # must not copy a damaged generation
     assert updated.exit_code == 4
-    assert updated.stderr.startswith(f"错误：索引版本 {segment.parent.name} 已损坏（")
+    assert updated.stderr.startswith(f"错误：索引版本 {store.current_name(index)} 已损坏（")
     assert kb(index, corpus, "index", "rebuild").exit_code == 0
     assert kb(index, corpus, "index", "verify").exit_code == 0
     assert kb(index, corpus, "search", "标准").exit_code == 0
@@ -314,16 +317,23 @@ def _enospc(*args, **kwargs):
 
 
 @pytest.mark.parametrize("where", ["segment", "meta", "fsync"])
-def test_full_disk_leaves_the_old_generation_serving(index, corpus, monkeypatch, where):
+def test_full_disk_leaves_the_old_generation_serving(index, corpus, monkeypatch, where, kb_engine):
     from whoosh.filedb.filestore import FileStorage
+
+    from index.tantivy_engine import writer as tantivy_writer
 
     serving = store.current_name(index)
     on_disk = generations(index)
-    if where == "segment":  # Whoosh cannot create its segment file at the commit
+    if where == "segment" and kb_engine == "whoosh":  # Whoosh cannot create its segment file at the commit
         real_create = FileStorage.create_file
         monkeypatch.setattr(FileStorage, "create_file",
                             lambda self, name, **kw: _enospc() if name.endswith(".seg") else
                             real_create(self, name, **kw))
+    elif where == "segment":  # tantivy's commit fails as it does on a full disk (its ValueError)
+        def full_disk():
+            raise ValueError("An IO error occurred: 'No space left on device (os error 28)'")
+
+        monkeypatch.setattr(tantivy_writer.TantivyWriter, "commit", lambda self: tantivy_writer._written(full_disk))
     else:
         monkeypatch.setattr(store, {"meta": "write_meta", "fsync": "fsync_tree"}[where], _enospc)
     for command in (["index", "rebuild"], ["index", "update"]):
@@ -343,20 +353,20 @@ def test_full_disk_leaves_the_old_generation_serving(index, corpus, monkeypatch,
 
 # -- JSON events, corpus errors, incremental update ------------------------------------------
 
-def test_json_emits_one_event_per_line_and_a_final_summary(index, corpus):
+def test_json_emits_one_event_per_line_and_a_final_summary(index, corpus, kb_engine):
     rebuilt = kb(index, corpus, "index", "rebuild", "--json")
     assert rebuilt.exit_code == 0
     events = json_lines(rebuilt.stdout)
     assert [e["event"] for e in events] == ["start", "progress", "commit", "done"]
     assert events[0] == {"t": events[0]["t"], "event": "start", "action": "rebuild", "total": SIZE,
-                         "generation": events[-1]["generation"]}
+                         "engine": kb_engine, "generation": events[-1]["generation"]}
     assert events[1] == {"t": events[1]["t"], "event": "progress", "phase": "records", "done": SIZE, "total": SIZE,
                          "eta": 0.0}
     assert [e["t"] for e in events] == sorted(e["t"] for e in events)
     summary = events[-1]
     assert {k: v for k, v in summary.items() if k not in ("t", "seconds", "generation")} == {
-        "event": "done", "action": "rebuild", "records": SIZE, "clauses": 0, "added": SIZE, "updated": 0,
-        "deleted": 0, "unchanged": 0, "corpus_errors": []}
+        "event": "done", "action": "rebuild", "engine": kb_engine, "records": SIZE, "clauses": 0, "added": SIZE,
+        "updated": 0, "deleted": 0, "unchanged": 0, "corpus_errors": []}
     assert summary["generation"] == store.current_name(index)
 
     kept = list(records(corpus).values())

@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import shutil
 
+import pytest
+
 from index import build, store
-from index.search import KnowledgeIndex
+from index.engine import KnowledgeIndex
 from kb.paths import shipped_corpus_dir
+
+pytestmark = pytest.mark.both_engines  # every index here is built by each engine in turn
 
 
 def test_clause_search_after_two_generation_switches(tmp_path):

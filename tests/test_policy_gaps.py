@@ -13,13 +13,15 @@ from openpyxl import load_workbook
 from typer.testing import CliRunner
 
 import cli
-from index.search import KnowledgeIndex
+from index.engine import KnowledgeIndex
 from kb.categories import default_vocabulary
 from kb.coverage import category_namer, load_policy, policy_gaps
 from kb.errors import NotFound
 from kb.paths import shipped_corpus_dir
 from kb.policy_areas import extract_areas, noun_phrase
 from tests.conftest import SHARED
+
+pytestmark = pytest.mark.both_engines  # every index here is built by each engine in turn
 
 runner = CliRunner()
 TODAY = dt.date(2026, 11, 26)
@@ -152,7 +154,7 @@ def test_cli_reads_a_policy_file(real, report):
 
 def test_cli_xlsx(real, tmp_path):
     target = tmp_path / "政策缺口.xlsx"
-    result = runner.invoke(cli.app, [*real[0], "policy-gaps", POLICY, "--xlsx", str(target)])
+    result = runner.invoke(cli.app, [*real[0], "policy-gaps", POLICY, "--xlsx", str(target)], env={"COLUMNS": "300"})
     assert result.exit_code == 0 and f"已写入 {target}" in result.stdout
     book = load_workbook(target)
     assert book.sheetnames == ["领域", "缺口", "标准", "条款", "说明"]

@@ -17,12 +17,14 @@ from openpyxl import load_workbook
 from typer.testing import CliRunner
 
 import cli
-from index.search import KnowledgeIndex
+from index.engine import KnowledgeIndex
 from kb.coverage import gap_report
 from kb.errors import BadInput, ReportError
 from kb.paths import shipped_corpus_dir
 from kb.reports import Sheet, bar_chart, display_width, write_csv, write_xlsx
 from tests.test_coverage import synthetic_records
+
+pytestmark = pytest.mark.both_engines  # every index here is built by each engine in turn
 
 runner = CliRunner()
 TODAY = dt.date(2026, 11, 26)

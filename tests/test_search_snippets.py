@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from typer.testing import CliRunner
 
 import cli
 from index.build import rebuild
-from index.search import KnowledgeIndex
+from index.engine import KnowledgeIndex
 from kb.corpus import STANDARDS_FILE, write_records
 from kb.records import Record, Source
+
+pytestmark = pytest.mark.both_engines  # every index here is built by each engine in turn
 
 TITLE = '<img src=x onerror="alert(1)"> 水稻 <em>种植</em> & 管理规范'
 

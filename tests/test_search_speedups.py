@@ -1,4 +1,4 @@
-"""The search fast paths (index/speedups.py, KnowledgeIndex) give Whoosh's own answers.
+"""The search fast paths (index/whoosh_engine/speedups.py, WhooshIndex) give Whoosh's own answers.
 
 On an index of the shipped corpus: unscored matching sets equal Whoosh's
 docs_for_query, in-memory field lengths equal the column reads, facet counts and
@@ -13,15 +13,17 @@ from whoosh.query import And, Or, Phrase, Term
 
 from conftest import ROOT
 from index.build import rebuild
-from index.search import FACET_FIELDS, RECORD_TEXT_FIELDS, KnowledgeIndex, filter_query, text_query
+from index.engine import Filters, KnowledgeIndex
+from index.fields import FACET_FIELDS, RECORD_TEXT_FIELDS
+from index.whoosh_engine.search import filter_query, text_query
 from index.query import parse_query
-from index.speedups import matching_ids, term_ids
+from index.whoosh_engine.speedups import matching_ids, term_ids
 
 
 @pytest.fixture(scope="module")
 def kb(tmp_path_factory):
     index_dir = tmp_path_factory.mktemp("index")
-    rebuild(ROOT / "corpus", index_dir)
+    rebuild(ROOT / "corpus", index_dir, engine="whoosh")  # Whoosh fast paths only
     kb = KnowledgeIndex.open(index_dir)
     yield kb
     kb.close()
@@ -78,7 +80,7 @@ def test_totals_and_facets_equal_whoosh_groupedby(kb, text, filters):
     result = kb.search(text, **filters)
     query = text_query(parse_query(text), RECORD_TEXT_FIELDS)
     groupedby = {name: sorting.FieldFacet(name, maptype=sorting.Count) for name in FACET_FIELDS}
-    whoosh = kb._searcher.search(query, limit=10, filter=filter_query(**filters), groupedby=groupedby)
+    whoosh = kb._searcher.search(query, limit=10, filter=filter_query(Filters(**filters)), groupedby=groupedby)
     assert result.total == len(whoosh)
     for name in FACET_FIELDS:
         expected = {k: v for k, v in whoosh.groups(name).items() if k}
@@ -88,10 +90,10 @@ def test_totals_and_facets_equal_whoosh_groupedby(kb, text, filters):
 
 def test_cached_filter_is_reused_and_not_changed(kb):
     first = kb.search("技术", level="local", facets=False)
-    allowed = kb._filter_ids(filter_query(level="local"))
+    allowed = kb._filter_ids(Filters(level="local"))
     size = len(allowed)
     second = kb.search("规程", level="local", facets=False)
-    assert kb._filter_ids(filter_query(level="local")) is allowed and len(allowed) == size == 519
+    assert kb._filter_ids(Filters(level="local")) is allowed and len(allowed) == size == 519
     assert first.total and second.total
 
 
@@ -117,7 +119,7 @@ def test_meta_json_stays_small_and_update_reads_hashes_json(kb):
 def test_remembered_bm25f_scores_equal_whoosh_scores(kb, text, monkeypatch):
     from whoosh import scoring
 
-    from index import speedups
+    from index.whoosh_engine import speedups
 
     fast = [(h.id, h.score) for h in kb.search(text, facets=False, limit=50).hits]
 
@@ -132,7 +134,7 @@ def test_remembered_bm25f_scores_equal_whoosh_scores(kb, text, monkeypatch):
 def test_mapped_file_reads_pickles_and_bytes_without_copying_the_whole_file():
     import pickle
 
-    from index.speedups import MappedFile
+    from index.whoosh_engine.speedups import MappedFile
 
     long_value = ["电线电缆"] * 5000  # longer than the pickle window
     data = pickle.dumps({"a": 1}, -1) + pickle.dumps(long_value, -1) + b"tail"
@@ -147,7 +149,7 @@ def test_mapped_file_reads_pickles_and_bytes_without_copying_the_whole_file():
 
 
 def test_bisecting_skip_to_lands_where_whoosh_lands(kb):
-    from index.speedups import _whoosh_skip_to
+    from index.whoosh_engine.speedups import _whoosh_skip_to
 
     reader = kb._searcher.reader()
     for field, text in (("level", "industry"), ("status", "unknown"), ("title", "技术规程")):

@@ -11,6 +11,8 @@ import cli
 from kb.paths import shipped_corpus_dir
 from tests.conftest import SHARED
 
+pytestmark = pytest.mark.both_engines  # every index here is built by each engine in turn
+
 runner = CliRunner()
 
 

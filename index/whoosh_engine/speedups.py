@@ -26,7 +26,7 @@
   of a rare and a common word calls it once per candidate. It now bisects the block's
   sorted ids: the same position, found in O(log 128).
 
-Applied once, on import of index.schema (every index path imports it).
+Applied once, on import of index.whoosh_engine.schema (every Whoosh path imports it).
 """
 from __future__ import annotations
 
