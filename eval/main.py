@@ -119,7 +119,7 @@ class Bm25Baseline:
         return [self.ids[i] for i in ranked]
 
 
-def clause_eval(args, work: Path) -> tuple[dict, dict, dict, list[dict]]:
+def clause_eval(args, work: Path, engine: str = "whoosh") -> tuple[dict, dict, dict, list[dict]]:
     from bench.clauses import ClauseSearcher, build_clause_index
     from bench.laws import articles, law_documents, law_title
     from eval.clause_cv import QUICK_QUESTIONS, QUICK_LAW_STEP, VECTOR_CACHE
@@ -141,12 +141,13 @@ def clause_eval(args, work: Path) -> tuple[dict, dict, dict, list[dict]]:
     stats["questions evaluated"] = len(questions)
     started = time.perf_counter()
     stats["clauses indexed"] = build_clause_index(
-        documents, work / "clauses", WriterSettings(procs=1 if args.quick else 2, multisegment=True), VECTOR_CACHE)
+        documents, work / f"clauses-{engine}", WriterSettings(procs=1 if args.quick else 2, multisegment=True),
+        VECTOR_CACHE, engine=engine)
     stats["stdkb index build s"] = round(time.perf_counter() - started, 1)
     started = time.perf_counter()
     bm25 = Bm25Baseline(all_articles)
     stats["BM25 build s"] = round(time.perf_counter() - started, 1)
-    ours = ClauseSearcher(work / "clauses")
+    ours = ClauseSearcher(work / f"clauses-{engine}", engine)
     ours.search(questions[0]["query"], 20)  # load the ranking data and the model once, unmeasured
     runs_ours, runs_words, runs_bm25, per_query, seconds = [], [], [], [], {"stdkb": [], "words": []}
     for q in questions:
@@ -202,15 +203,15 @@ def real_numbers() -> list[str]:
     return out
 
 
-def number_eval(args, work: Path) -> tuple[dict, list[dict]]:
+def number_eval(args, work: Path, engine: str = "whoosh") -> tuple[dict, list[dict]]:
     from bench.variants import spelling_variants
     from index.build import rebuild
     from index.engine import KnowledgeIndex
     from kb import numbers
     from kb.errors import KbError
 
-    rebuild(ROOT / "corpus", work / "index")
-    kb = KnowledgeIndex.open(work / "index")
+    rebuild(ROOT / "corpus", work / f"index-{engine}", engine=engine)
+    kb = KnowledgeIndex.open(work / f"index-{engine}")
     codes = real_numbers()
     if args.quick:
         codes = codes[::25]
@@ -274,26 +275,48 @@ def render(ours: dict, bm25: dict, stats: dict, lookup: dict, cv: str, args, com
 
 
 def retrieval_eval(args, command: str, started, t0: float, work: Path, suffix: str) -> str:
-    """Clause retrieval and number lookup: their table; per-query results go to args.out_dir."""
-    ours, bm25, stats, per_query = clause_eval(args, work)
-    with open(args.out_dir / f"clauses{suffix}.jsonl", "w", encoding="utf-8") as handle:
-        for row in per_query:
-            handle.write(json.dumps(row, ensure_ascii=False) + "\n")
-    with open(args.out_dir / f"clause-failures{suffix}.jsonl", "w", encoding="utf-8") as handle:
-        for row in per_query:
-            if row["stdkb_rank"] is None or row["stdkb_rank"] > 10:
+    """Clause retrieval and number lookup with each engine of args.engines: the first one's table
+    (per-query results go to args.out_dir), then, with two engines, both side by side."""
+    results = {}
+    for engine in args.engines:
+        ours, bm25, stats, per_query = clause_eval(args, work, engine)
+        lookup, lookup_failures = number_eval(args, work, engine)
+        results[engine] = (ours, stats, lookup)
+        if engine != args.engines[0]:
+            continue
+        with open(args.out_dir / f"clauses{suffix}.jsonl", "w", encoding="utf-8") as handle:
+            for row in per_query:
                 handle.write(json.dumps(row, ensure_ascii=False) + "\n")
-    (args.out_dir / f"clause-scores{suffix}.json").write_text(
-        json.dumps({"stdkb": ours, "bm25": bm25, "stats": stats}, ensure_ascii=False, indent=1), encoding="utf-8")
+        with open(args.out_dir / f"clause-failures{suffix}.jsonl", "w", encoding="utf-8") as handle:
+            for row in per_query:
+                if row["stdkb_rank"] is None or row["stdkb_rank"] > 10:
+                    handle.write(json.dumps(row, ensure_ascii=False) + "\n")
+        (args.out_dir / f"clause-scores{suffix}.json").write_text(
+            json.dumps({"stdkb": ours, "bm25": bm25, "stats": stats}, ensure_ascii=False, indent=1), encoding="utf-8")
+        with open(args.out_dir / f"number-failures{suffix}.jsonl", "w", encoding="utf-8") as handle:
+            for row in lookup_failures:
+                handle.write(json.dumps(row, ensure_ascii=False) + "\n")
+        first = (ours, bm25, stats, lookup)
     cv, cv_targets = cross_validated(args)
-    stats["cv targets"] = cv_targets
-    lookup, lookup_failures = number_eval(args, work)
-    with open(args.out_dir / f"number-failures{suffix}.jsonl", "w", encoding="utf-8") as handle:
-        for row in lookup_failures:
-            handle.write(json.dumps(row, ensure_ascii=False) + "\n")
+    first[2]["cv targets"] = cv_targets
     print(f"per-query results: {args.out_dir}/clauses{suffix}.jsonl, failures: clause-failures{suffix}.jsonl, "
           f"number-failures{suffix}.jsonl")
-    return render(ours, bm25, stats, lookup, cv, args, command, started, time.perf_counter() - t0)
+    table = render(*first, cv, args, command, started, time.perf_counter() - t0)
+    return table + (engines_table(results) if len(results) > 1 else "")
+
+
+def engines_table(results: dict) -> str:
+    """STARD and number-lookup figures per engine (the fused ranking reads the same stored rows in
+    both; the word ranking is each engine's own BM25)."""
+    lines = ["", "By engine (same questions, same corpus):", "",
+             "| engine | Recall@10 | MRR@10 | word ranking Recall@10 | word ranking MRR@10 | clause p95 ms "
+             "| word ranking p95 ms | number lookup |", "|---|---:|---:|---:|---:|---:|---:|---:|"]
+    for engine, (ours, stats, lookup) in results.items():
+        lat = stats["latency"]
+        lines.append(f"| {engine} | {ours['Recall@10']:.3f} | {ours['MRR@10']:.3f} | {stats['words']['Recall@10']:.3f} "
+                     f"| {stats['words']['MRR@10']:.3f} | {lat['stdkb']['p95']:.0f} | {lat['words']['p95']:.0f} "
+                     f"| {lookup['found']:,}/{lookup['spellings']:,} ({lookup['accuracy']:.2%}) |")
+    return "\n".join(lines) + "\n"
 
 
 def _heading(args, command: str, started) -> str:
@@ -324,10 +347,13 @@ def main(argv: list[str] | None = None) -> int:
                         help="only `kb cover` precision and recall on eval/cover/judgments.jsonl")
     parser.add_argument("--cover-corpus", type=Path, default=ROOT / "corpus",
                         help="corpus directory the cover part indexes (default: the shipped corpus/)")
+    parser.add_argument("--engine", default="whoosh", choices=["whoosh", "tantivy", "both"],
+                        help="index engine of the clause and number evaluations (both: side by side)")
     parser.add_argument("--no-append", action="store_true", help="print only; leave BENCHMARKS.md alone")
     parser.add_argument("--output", type=Path, default=BENCHMARKS)
     parser.add_argument("--out-dir", type=Path, default=OUT, help="where per-query results go")
     args = parser.parse_args(argv)
+    args.engines = ["whoosh", "tantivy"] if args.engine == "both" else [args.engine]
     command = "eval/run" + "".join(f" {a}" for a in (argv if argv is not None else sys.argv[1:]))
     started = dt.datetime.now(dt.timezone.utc)
     t0 = time.perf_counter()

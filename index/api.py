@@ -5,14 +5,15 @@ from pathlib import Path
 
 from kb.errors import IndexMissing
 from index import store
-from index.build import Progress, rebuild
 from index.engine import KnowledgeIndex, open_generation_index
 
 
-def open_index(index_dir: Path, corpus_dir: Path, auto_build: bool = True,
-               progress: Progress | None = None) -> KnowledgeIndex:
-    """The serving generation; when there is none yet and auto_build is on, build it first."""
+def open_index(index_dir: Path, corpus_dir: Path, auto_build: bool = True, progress=None) -> KnowledgeIndex:
+    """The serving generation; when there is none yet and auto_build is on, build it first
+    (`progress` as index.build.rebuild takes it)."""
     if not (index_dir / store.POINTER).exists() and auto_build:  # a damaged CURRENT is exit 4, not a first use
+        from index.build import rebuild  # a reader of a built index never loads the build
+
         rebuild(corpus_dir, index_dir, progress=progress, wait=60, if_missing=True)
     try:
         return open_serving(index_dir)

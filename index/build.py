@@ -19,7 +19,7 @@ from typing import Callable
 
 from kb.categories import save_snapshot
 from kb.corpus import STANDARDS_FILE, LineError, load_records
-from kb.coverage_facts import CoverageContext, CoverageFacts
+from kb.coverage_facts import CoverageContext
 from kb.errors import CorpusError, IndexMissing, KbError, VersionMismatch
 from kb.records import Record, effective_status
 from index import store

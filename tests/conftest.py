@@ -61,7 +61,9 @@ def pytest_generate_tests(metafunc):
 
 @pytest.fixture(scope="module", autouse=True)
 def kb_engine(request):
-    """The engine this module's indexes are built with (Whoosh unless parametrized)."""
+    """The engine this module's indexes are built with (Whoosh unless parametrized). A
+    module-scoped fixture that builds an index takes it as an argument, so it is built again
+    for each engine instead of being reused from the other engine's run."""
     engine = getattr(request, "param", "whoosh")
     patch = pytest.MonkeyPatch()
     patch.setenv("KB_ENGINE", engine)

@@ -16,7 +16,7 @@ runner = CliRunner()
 
 
 @pytest.fixture(scope="module")
-def dirs(tmp_path_factory):
+def dirs(tmp_path_factory, kb_engine):
     corpus = tmp_path_factory.mktemp("corpus")
     shutil.copy(shipped_corpus_dir() / "standards.jsonl", corpus / "standards.jsonl")
     index = tmp_path_factory.mktemp("home") / "index"

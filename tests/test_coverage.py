@@ -38,7 +38,7 @@ def build(corpus, index) -> list[str]:
 
 
 @pytest.fixture(scope="module")
-def real(tmp_path_factory):
+def real(tmp_path_factory, kb_engine):
     corpus = tmp_path_factory.mktemp("corpus")
     shutil.copy(shipped_corpus_dir() / "standards.jsonl", corpus / "standards.jsonl")
     dirs = build(corpus, tmp_path_factory.mktemp("home") / "index")
@@ -73,7 +73,7 @@ def synthetic_records() -> list[Record]:
 
 
 @pytest.fixture(scope="module")
-def synthetic_corpus(tmp_path_factory):
+def synthetic_corpus(tmp_path_factory, kb_engine):
     corpus = tmp_path_factory.mktemp("synthetic")
     (corpus / "standards.jsonl").write_text("".join(r.to_json() + "\n" for r in synthetic_records()),
                                             encoding="utf-8")

@@ -20,7 +20,7 @@ runner = CliRunner()
 
 
 @pytest.fixture(scope="module")
-def setup(tmp_path_factory):
+def setup(tmp_path_factory, kb_engine):
     base = tmp_path_factory.mktemp("get")
     corpus = build_corpus(base / "corpus", base / "inputs")
     dirs = ["--index", str(base / "ix"), "--corpus", str(corpus)]

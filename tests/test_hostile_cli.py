@@ -25,7 +25,7 @@ def kb_dirs(tmp_path_factory):
 
 @pytest.mark.parametrize("args, code, message", [
     (["search", "水稻", "--year", "99999999999999999999"], 2,
-     "错误：--year 99999999999999999999 is not a four-digit year such as 2026"),
+     "错误：--year 99999999999999999999 不是四位年份（例如 2026）"),
     (["crawl", "openstd", "--query", "GB/T 1.1", "--base-url", "http://[::1"], 2,
      "错误：--base-url 'http://[::1' is not a URL (Invalid IPv6 URL)"),
     (["crawl", "openstd", "--base-url", "http://x:99999"], 2,

@@ -17,7 +17,7 @@ TODAY = dt.date(2026, 11, 26)
 
 
 @pytest.fixture(scope="module")
-def kb(tmp_path_factory):
+def kb(tmp_path_factory, kb_engine):
     corpus = tmp_path_factory.mktemp("corpus")
     shutil.copy(shipped_corpus_dir() / "standards.jsonl", corpus / "standards.jsonl")
     index_dir = tmp_path_factory.mktemp("index")

@@ -22,7 +22,7 @@ runner = CliRunner()
 
 
 @pytest.fixture(scope="module")
-def pristine(tmp_path_factory) -> tuple[Path, Path]:
+def pristine(tmp_path_factory, kb_engine) -> tuple[Path, Path]:
     root = tmp_path_factory.mktemp("pristine")
     corpus = root / "corpus"
     corpus.mkdir()

@@ -30,7 +30,7 @@ POLICY = "质量强国首善之区建设意见"
 
 
 @pytest.fixture(scope="module")
-def real(tmp_path_factory):
+def real(tmp_path_factory, kb_engine):
     corpus = tmp_path_factory.mktemp("corpus")
     for name in ("standards.jsonl", "texts.jsonl"):
         shutil.copy(shipped_corpus_dir() / name, corpus / name)

@@ -38,7 +38,7 @@ def build(corpus: Path, index: Path) -> list[str]:
 
 
 @pytest.fixture(scope="module")
-def real(tmp_path_factory):
+def real(tmp_path_factory, kb_engine):
     corpus = tmp_path_factory.mktemp("corpus")
     shutil.copy(shipped_corpus_dir() / "standards.jsonl", corpus / "standards.jsonl")
     dirs = build(corpus, tmp_path_factory.mktemp("home") / "index")
@@ -48,7 +48,7 @@ def real(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def synthetic(tmp_path_factory):
+def synthetic(tmp_path_factory, kb_engine):
     corpus = tmp_path_factory.mktemp("synthetic")
     (corpus / "standards.jsonl").write_text("".join(r.to_json() + "\n" for r in synthetic_records()),
                                             encoding="utf-8")

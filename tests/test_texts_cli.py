@@ -17,7 +17,7 @@ runner = CliRunner()
 
 
 @pytest.fixture(scope="module")
-def dirs(tmp_path_factory):
+def dirs(tmp_path_factory, kb_engine):
     corpus = tmp_path_factory.mktemp("corpus")
     for name in ("standards.jsonl", "texts.jsonl"):
         shutil.copy(shipped_corpus_dir() / name, corpus / name)
