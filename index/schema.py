@@ -10,7 +10,7 @@ from index.analysis import ANALYZER_VERSION, chinese_analyzer
 
 speedups.apply()
 
-SCHEMA_VERSION = 4  # 3: coverage facts (index.coverage_fields); 4: clause ranking data (index/clause_rows.py) beside the clause index
+SCHEMA_VERSION = 5  # 3: coverage facts (index.coverage_fields); 4: clause ranking data (index/clause_rows.py) beside the clause index; 5: that data as mapped binary columns, float32 vectors (cold clause search, issue 17)
 VERSION = {"schema": SCHEMA_VERSION, "analyzer": ANALYZER_VERSION}
 
 RECORDS = "records"
