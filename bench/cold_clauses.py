@@ -88,6 +88,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--vector-cache", type=Path, help="sentence vectors computed before (KB_VECTOR_CACHE): "
                                                            "the build then embeds only texts they lack")
     parser.add_argument("--baseline", type=Path, help="a checkout of the code before, timed beside this one")
+    parser.add_argument("--questions", type=int, default=len(QUESTIONS), help="time only the first N questions")
     args = parser.parse_args(argv)
     corpus = args.work / "corpus"
     env = {**os.environ, **({"KB_VECTOR_CACHE": str(args.vector_cache)} if args.vector_cache else {})}
@@ -111,7 +112,7 @@ def main(argv: list[str] | None = None) -> int:
     print("| question | " + " | ".join(f"{name}{' `--words`' if extra else ''} median s | max s"
                                       for name, extra in columns) + " |")
     print("|---|" + "---:|---:|" * len(columns))
-    for question in QUESTIONS:
+    for question in QUESTIONS[:args.questions]:
         times: dict = {c: [] for c in columns}
         for i in range(args.runs + 1):
             for name, extra in columns:  # alternating: every column sees the same moments
@@ -127,7 +128,7 @@ def main(argv: list[str] | None = None) -> int:
     stages = ("imports", "open", "rank data + ranker", "encoder", "first search", "warm")
     print("| question | code | " + " | ".join(stages) + " |")
     print("|---|---|" + "---:|" * len(stages))
-    for question in QUESTIONS[:2]:
+    for question in QUESTIONS[:min(2, args.questions)]:
         for name, (_, index, checkout) in variants.items():
             done = subprocess.run([sys.executable, "-c", STAGES, str(index), question, str(WARM_RUNS)], cwd=checkout,
                                   check=True, capture_output=True, text=True, env=env)
