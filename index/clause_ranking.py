@@ -16,6 +16,7 @@ import gzip
 import json
 import math
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -26,6 +27,75 @@ CANDIDATES = 300
 LAW_FLOOR = 1e-3  # P(law | question) below this counts as this (log prior ≥ log 1e-3)
 COMPONENTS = ("bm25", "expansion", "asked", "dense", "law")
 LEARNED_FILE = Path(__file__).resolve().parent / "data" / "clause_learned.json.gz"  # eval/learn_clauses.py
+
+
+class StringColumn(Sequence):
+    """Strings stored as two .npy files, their UTF-8 bytes end to end and the offsets between
+    them, memory-mapped: a cold process reads the strings it is asked for, not all of them.
+    `find` is a binary search, for a column saved in sorted order (UTF-8 byte order is code
+    point order, Python's string order)."""
+
+    def __init__(self, data: np.ndarray, offsets: np.ndarray):
+        self.data, self.offsets = data, offsets
+
+    @staticmethod
+    def save(folder: Path, name: str, strings) -> None:
+        encoded = [s.encode("utf-8") for s in strings]
+        offsets = np.zeros(len(encoded) + 1, dtype=np.int64)
+        np.cumsum([len(b) for b in encoded], out=offsets[1:])
+        np.save(folder / f"{name}.npy", np.frombuffer(b"".join(encoded), dtype=np.uint8))
+        np.save(folder / f"{name}-offsets.npy", offsets)
+
+    @classmethod
+    def load(cls, folder: Path, name: str) -> "StringColumn":
+        data = np.load(folder / f"{name}.npy", mmap_mode="r")
+        offsets = np.load(folder / f"{name}-offsets.npy", mmap_mode="r")
+        # plain ndarray views of the maps: slicing a np.memmap costs a subclass finalizer each time
+        return cls(data.view(np.ndarray), offsets.view(np.ndarray))
+
+    def __len__(self) -> int:
+        return len(self.offsets) - 1
+
+    def raw(self, i: int) -> bytes:
+        return self.data[int(self.offsets[i]):int(self.offsets[i + 1])].tobytes()
+
+    def __getitem__(self, i):
+        if isinstance(i, slice):
+            return [self[j] for j in range(*i.indices(len(self)))]
+        if i < 0:
+            i += len(self)
+        if not 0 <= i < len(self):
+            raise IndexError(i)
+        return self.raw(i).decode("utf-8")
+
+    def tolist(self) -> list[str]:
+        blob, offsets = self.data.tobytes(), self.offsets.tolist()
+        return [blob[a:b].decode("utf-8") for a, b in zip(offsets, offsets[1:])]
+
+    def find(self, text: str) -> int:
+        """The position of `text` in a sorted column, -1 where it is not."""
+        key, lo, hi = text.encode("utf-8"), 0, len(self)
+        while lo < hi:
+            mid = (lo + hi) // 2
+            if self.raw(mid) < key:
+                lo = mid + 1
+            else:
+                hi = mid
+        return lo if lo < len(self) and self.raw(lo) == key else -1
+
+
+class _ColumnVocabulary:
+    """A stored TermMatrix's term → id (the terms saved in sorted order, id = position)."""
+
+    def __init__(self, column: StringColumn):
+        self.column = column
+
+    def get(self, term: str, default=None):
+        i = self.column.find(term)
+        return default if i < 0 else i
+
+    def __len__(self) -> int:
+        return len(self.column)
 
 
 class TermMatrix:
@@ -40,25 +110,27 @@ class TermMatrix:
         n = len(token_lists)
         lengths = np.array([len(t) for t in token_lists], dtype=np.float32)
         avg = float(lengths.mean()) if n and lengths.sum() else 1.0
-        postings: dict[str, list[tuple[int, int]]] = {}
+        # every (row, term, tf) once, then grouped by term (stable: rows ascending within a term)
+        terms_flat: list[str] = []
+        rows_flat: list[int] = []
+        tfs_flat: list[int] = []
         for row, tokens in enumerate(token_lists):
-            for term, tf in Counter(tokens).items():
-                postings.setdefault(term, []).append((row, tf))
-        vocab = {term: i for i, term in enumerate(sorted(postings))}
+            counts = Counter(tokens)
+            terms_flat += counts.keys()
+            tfs_flat += counts.values()
+            rows_flat += [row] * len(counts)
+        vocab = {term: i for i, term in enumerate(sorted(set(terms_flat)))}
+        term_ids = np.fromiter(map(vocab.__getitem__, terms_flat), dtype=np.int64, count=len(terms_flat))
+        order = np.argsort(term_ids, kind="stable")
+        rows = np.array(rows_flat, dtype=np.int32)[order]
+        tf = np.array(tfs_flat, dtype=np.float32)[order]
+        df = np.bincount(term_ids, minlength=len(vocab))
+        # float32 throughout, as one term's postings at a time computed it (the same value bit for bit)
+        idf = np.array([math.log(1 + (n - d + 0.5) / (d + 0.5)) for d in df.tolist()], dtype=np.float32)
+        weights = (idf[term_ids[order]] * tf * (K1 + 1) / (tf + K1 * (1 - B + B * lengths[rows] / avg))
+                   ).astype(np.float32)
         indptr = np.zeros(len(vocab) + 1, dtype=np.int64)
-        rows_out, weights_out = [], []
-        for term in sorted(postings):
-            plist = postings[term]
-            idf = math.log(1 + (n - len(plist) + 0.5) / (len(plist) + 0.5))
-            r = np.array([p[0] for p in plist], dtype=np.int32)
-            tf = np.array([p[1] for p in plist], dtype=np.float32)
-            w = idf * tf * (K1 + 1) / (tf + K1 * (1 - B + B * lengths[r] / avg))
-            rows_out.append(r)
-            weights_out.append(w.astype(np.float32))
-            indptr[vocab[term] + 1] = len(plist)
-        np.cumsum(indptr, out=indptr)
-        rows = np.concatenate(rows_out) if rows_out else np.zeros(0, dtype=np.int32)
-        weights = np.concatenate(weights_out) if weights_out else np.zeros(0, dtype=np.float32)
+        np.cumsum(df, out=indptr[1:])
         return cls(vocab, indptr, rows, weights, n)
 
     def scores(self, query: dict[str, float]) -> np.ndarray:
@@ -72,16 +144,18 @@ class TermMatrix:
         return out
 
     def save(self, folder: Path, prefix: str) -> None:
-        (folder / f"{prefix}-vocab.json").write_text(json.dumps(sorted(self.vocab, key=self.vocab.get),
-                                                                ensure_ascii=False), encoding="utf-8")
+        terms = sorted(self.vocab, key=self.vocab.get)  # built: ids are the terms' sorted order
+        if terms != sorted(terms):
+            raise ValueError("a term matrix is saved with its terms in sorted order")
+        StringColumn.save(folder, f"{prefix}-vocab", terms)
         np.save(folder / f"{prefix}-indptr.npy", self.indptr)
         np.save(folder / f"{prefix}-rows.npy", self.rows)
         np.save(folder / f"{prefix}-weights.npy", self.weights)
 
     @classmethod
     def load(cls, folder: Path, prefix: str, n_rows: int) -> "TermMatrix":
-        terms = json.loads((folder / f"{prefix}-vocab.json").read_text(encoding="utf-8"))
-        return cls({t: i for i, t in enumerate(terms)}, np.load(folder / f"{prefix}-indptr.npy", mmap_mode="r"),
+        vocab = _ColumnVocabulary(StringColumn.load(folder, f"{prefix}-vocab"))  # looked up, not read whole
+        return cls(vocab, np.load(folder / f"{prefix}-indptr.npy", mmap_mode="r"),
                    np.load(folder / f"{prefix}-rows.npy", mmap_mode="r"),
                    np.load(folder / f"{prefix}-weights.npy", mmap_mode="r"), n_rows)
 
@@ -118,26 +192,28 @@ class LawPrior:
 
     def __init__(self, law_titles: dict[str, list[str]], learned: Learned):
         self.laws = sorted(law_titles)
-        counts = []
-        for law in self.laws:
-            c = Counter({w: self.TITLE_COUNT for w in law_titles[law]})
+        entry_laws: list[int] = []  # one entry per (law, word) with the word's count in that law
+        entry_words: list[str] = []
+        entry_counts: list[float] = []
+        for law_i, law in enumerate(self.laws):
+            c: dict[str, float] = dict.fromkeys(law_titles[law], self.TITLE_COUNT)
             for w, n in learned.law_words.get(law, {}).items():
-                c[w] += n
-            counts.append(c)
-        vocab = sorted({w for c in counts for w in c})
-        self.vocab = {w: i for i, w in enumerate(vocab)}
-        totals = np.array([sum(c.values()) for c in counts], dtype=np.float64)
-        background = Counter()
-        for c in counts:
-            background.update(c)
-        bg_total = sum(background.values()) or 1.0
-        self.bg = np.array([background[w] / bg_total for w in vocab], dtype=np.float64)
-        by_word: dict[int, list[tuple[int, float]]] = {}
-        for law, c in enumerate(counts):
-            for w, n in c.items():
-                by_word.setdefault(self.vocab[w], []).append((law, n))
-        self.word_laws = {i: (np.array([p[0] for p in v]), np.array([p[1] for p in v], dtype=np.float64))
-                          for i, v in by_word.items()}
+                c[w] = c.get(w, 0) + n
+            entry_words += c.keys()
+            entry_counts += c.values()
+            entry_laws += [law_i] * len(c)
+        self.vocab = {w: i for i, w in enumerate(sorted(set(entry_words)))}
+        word_ids = np.fromiter(map(self.vocab.__getitem__, entry_words), dtype=np.int64, count=len(entry_words))
+        counts = np.array(entry_counts, dtype=np.float64)
+        # counts are whole numbers: these sums are exact in any order
+        totals = np.bincount(np.array(entry_laws, dtype=np.int64), weights=counts, minlength=len(self.laws))
+        background = np.bincount(word_ids, weights=counts, minlength=len(self.vocab))
+        self.bg = background / (float(background.sum()) or 1.0)
+        order = np.argsort(word_ids, kind="stable")  # by word, laws ascending within a word
+        self.word_laws = np.array(entry_laws, dtype=np.int64)[order]
+        self.word_counts = counts[order]
+        self.word_ptr = np.zeros(len(self.vocab) + 1, dtype=np.int64)
+        np.cumsum(np.bincount(word_ids, minlength=len(self.vocab)), out=self.word_ptr[1:])
         self.denom = np.log(totals + self.MU)
         questions = np.array([learned.law_questions.get(law, 0) for law in self.laws], dtype=np.float64)
         self.log_prior = np.log((questions + 1.0) / (questions + 1.0).sum())
@@ -150,7 +226,8 @@ class LawPrior:
                 continue
             smooth = self.MU * self.bg[i]
             logp += math.log(smooth) - self.denom
-            laws, c = self.word_laws[i]
+            lo, hi = self.word_ptr[i], self.word_ptr[i + 1]
+            laws, c = self.word_laws[lo:hi], self.word_counts[lo:hi]
             logp[laws] += np.log(c + smooth) - math.log(smooth)
         logp -= logp.max()
         p = np.exp(logp)
@@ -169,9 +246,22 @@ def _dense_scaled(s: np.ndarray) -> np.ndarray:
 
 @dataclass
 class Rows:
-    """The clause rows a ranker scores: their article keys (<law title><path>) and laws."""
-    keys: list[str]
-    laws: list[str]
+    """The clause rows a ranker scores: their article keys (<law title><path>) and laws.
+    index/clause_rows.py's StoredRows answers the two questions below from mapped arrays."""
+    keys: Sequence[str]
+    laws: Sequence[str]
+
+    def rows_of(self, keys: list[str]) -> list[np.ndarray]:
+        """The rows of each of `keys` (several versions of a law share keys; empty where none)."""
+        where: dict[str, list[int]] = {}
+        for i, key in enumerate(self.keys):
+            where.setdefault(key, []).append(i)
+        return [np.array(where.get(k, ()), dtype=np.int64) for k in keys]
+
+    def law_codes(self, laws: list[str]) -> np.ndarray:
+        """Each row's law as its position in `laws`, -1 where it is not there."""
+        law_index = {law: i for i, law in enumerate(laws)}
+        return np.array([law_index.get(law, -1) for law in self.laws], dtype=np.int64)
 
 
 class ClauseRanker:
@@ -180,17 +270,14 @@ class ClauseRanker:
         self.rows, self.terms = rows, terms
         self.vectors = None if vectors is None else np.asarray(vectors, dtype=np.float32)  # BLAS needs float32
         self.learned = learned or Learned()
-        self.row_of_key: dict[str, list[int]] = {}
-        for i, key in enumerate(rows.keys):
-            self.row_of_key.setdefault(key, []).append(i)
-        asked_keys = [k for k in self.learned.asked if k in self.row_of_key]
-        self.asked_keys = asked_keys
-        self.asked = TermMatrix.build([self.learned.asked[k] for k in asked_keys]) if asked_keys else None
+        found = [(k, r) for k, r in zip(self.learned.asked, rows.rows_of(list(self.learned.asked))) if r.size]
+        self.asked_keys = [k for k, _ in found]
+        self.asked_rows = [r for _, r in found]  # the rows of each asked key
+        self.asked = TermMatrix.build([self.learned.asked[k] for k in self.asked_keys]) if found else None
         titles = law_titles or {}
         self.prior = LawPrior(titles, self.learned) if titles else None
         if self.prior:
-            law_index = {law: i for i, law in enumerate(self.prior.laws)}
-            self.row_law = np.array([law_index.get(law, -1) for law in rows.laws], dtype=np.int64)
+            self.row_law = rows.law_codes(self.prior.laws)
 
     def components(self, tokens: list[str], query_vector: np.ndarray | None) -> dict[str, np.ndarray]:
         """Each component's score of every row (unscaled)."""
@@ -206,7 +293,7 @@ class ClauseRanker:
         if self.asked is not None:
             by_key = self.asked.scores(q)
             for j in np.flatnonzero(by_key):
-                asked[self.row_of_key[self.asked_keys[j]]] = by_key[j]
+                asked[self.asked_rows[j]] = by_key[j]
         out["asked"] = asked
         if self.vectors is not None and query_vector is not None:
             out["dense"] = self.vectors @ np.asarray(query_vector, dtype=np.float32)

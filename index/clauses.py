@@ -183,14 +183,14 @@ class ClauseSearcher:
         parse_query(text, numbers_as_text=True)  # the same checks as every query (empty, too long)
         stored, ranker = self.ranker()
         allowed = stored.allowed(doc_id, doc_kind, latest_only=not all_versions and not doc_id)
-        if not stored.ids or (allowed is not None and not allowed.any()):
+        if not stored.n or (allowed is not None and not allowed.any()):
             return ClauseResult(query=text, total=0, hits=[], matched_as="ranked")
         tokens = analyze(text)
         vector = dense.encode([text], vector_cache(self._gen_path.parent))[0] if stored.vectors is not None else None
         matched = ranker.terms.scores(dict.fromkeys(tokens, 1.0)) > 0
         total = int((matched & allowed).sum() if allowed is not None else matched.sum())
         top = ranker.rank(tokens, vector, allowed=allowed, limit=limit)
-        hits = [self._hit(stored.ids[row], score, set(tokens)) for row, score in top]
+        hits = [self._hit(stored.id_of(row), score, set(tokens)) for row, score in top]
         return ClauseResult(query=text, total=total, hits=[h for h in hits if h], matched_as="ranked")
 
     def _hit(self, clause_id: str, score: float, terms: set[str]) -> ClauseHit | None:

@@ -23,7 +23,7 @@ from kb.records import Record, effective_status
 from index.analysis import ANALYZER_VERSION
 from index.coverage_fields import coverage_document
 
-SCHEMA_VERSION = 4  # 3: coverage facts (index.coverage_fields); 4: clause ranking data (index/clause_rows.py) beside the clause index
+SCHEMA_VERSION = 5  # 3: coverage facts (index.coverage_fields); 4: clause ranking data (index/clause_rows.py) beside the clause index; 5: that data as mapped binary columns, float32 vectors (cold clause search, issue 17)
 VERSION = {"schema": SCHEMA_VERSION, "analyzer": ANALYZER_VERSION}
 
 RECORDS = "records"

@@ -119,6 +119,48 @@ def test_rows_round_trip_and_reuse_cached_vectors(subset, tmp_path):
     assert not again.latest.any()
 
 
+def test_stored_rows_rank_as_the_rows_they_were_written_from(subset, tmp_path):
+    """The mapped columns (ids, keys with their rows, laws, doc and kind codes, float32 vectors,
+    the term vocabulary) give the ranker what the in-memory rows give it: the same ranking."""
+    arts = subset["arts"][:40] + subset["arts"][-40:]  # two laws; the second text twice, as two versions
+    docs = [{"id": f"{doc}#{c['path']}", "doc_id": doc, "doc_title": c["doc_title"], "doc_kind": "law",
+             "path": c["path"], "heading": c["heading"], "text": c["text"]}
+            for doc, group in (("law:a", arts[:40]), ("law:b@1", arts[40:]), ("law:b@2", arts[40:]))
+            for c in group]
+    write_rows(tmp_path, docs, latest={"law:a", "law:b@2"}, cache_dir=tmp_path / "cache")
+    stored = read_rows(tmp_path)
+    keys = [row_key(d["doc_title"], d["path"]) for d in docs]
+    plain = Rows(keys=keys, laws=[law_of(d["doc_title"]) for d in docs])
+    assert stored.ids == [d["id"] for d in docs] and [stored.id_of(i) for i in (0, 79, 119)] == [
+        docs[0]["id"], docs[79]["id"], docs[119]["id"]]
+    assert stored.rows.keys == keys and stored.rows.laws == plain.laws
+    wanted = [keys[0], keys[45], "中华人民共和国民法典第一条", keys[-1]]
+    assert [r.tolist() for r in stored.rows.rows_of(wanted)] == [r.tolist() for r in plain.rows_of(wanted)] == [
+        [0], [45, 85], [], [79, 119]]
+    laws = sorted(set(plain.laws)) + ["中华人民共和国民法典"]
+    assert stored.rows.law_codes(laws).tolist() == plain.law_codes(laws).tolist()
+    assert stored.rows.law_codes([plain.laws[0]]).tolist() == [0] * 40 + [-1] * 80
+    assert stored.doc_ids == [d["doc_id"] for d in docs] and stored.kinds == ["law"] * 120
+    assert stored.allowed("law:b@1", None, latest_only=False).tolist() == [False] * 40 + [True] * 40 + [False] * 40
+    assert stored.allowed(None, None, latest_only=True).sum() == 80
+    assert stored.vectors.dtype == np.float32
+    vectors16 = dense.cached_encode([dense.clause_text(d["doc_title"], d["heading"], d["text"]) for d in docs],
+                                    tmp_path / "cache")
+    assert np.array_equal(np.asarray(stored.vectors), vectors16.astype(np.float32))
+    built = TermMatrix.build([analyze(d["text"]) for d in docs])
+    for term in ("劳动者", "用人单位", "不在词表里的词", built_terms := sorted(built.vocab)[0], sorted(built.vocab)[-1]):
+        assert stored.terms.vocab.get(term) == built.vocab.get(term)
+    assert len(stored.terms.vocab) == len(built.vocab) and built_terms
+    learned = load_learned()
+    ours = ClauseRanker(stored.rows, stored.terms, learned, stored.vectors, stored.law_titles)
+    theirs = ClauseRanker(plain, built, learned, vectors16, stored.law_titles)
+    for question, _ in subset["questions"][:10]:
+        vector = dense.encode([question])[0]
+        for allowed in (None, stored.latest):
+            assert ours.rank(analyze(question), vector, allowed=allowed) == theirs.rank(analyze(question), vector,
+                                                                                     allowed=allowed)
+
+
 def test_shipped_tables_load():
     learned = load_learned()
     assert isinstance(learned, Learned)
