@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import sys
+from contextlib import suppress
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -16,7 +17,7 @@ from typer._click import exceptions as usage_errors
 from typer.core import TyperGroup
 
 from kb import paths, render
-from kb.errors import BadInput, KbError
+from kb.errors import BadInput, IndexMissing, KbError
 
 
 class KbGroup(TyperGroup):
@@ -111,6 +112,11 @@ class Context:
         return current_name(self.index_dir) is not None
 
     def open_index(self, as_json: bool = False):
+        if self.index_ready():  # no build code to load (index.build pulls in numpy and the classifier)
+            from index.search import KnowledgeIndex
+
+            with suppress(IndexMissing):  # a rebuild switched generations: index.api retries
+                return KnowledgeIndex.open(self.index_dir)
         from index.api import open_index
 
         return open_index(self.index_dir, self.corpus_dir,

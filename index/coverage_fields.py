@@ -7,7 +7,8 @@ A second engine implements the same `CoverageReader` methods over its own storag
     docs_with_prefix(name, prefix)   postings of every value starting with prefix
     value_sets(name)                 value → documents, for every value of a field
     values(name)                     per document, the index of its one value, and the values
-    facet_counts(name, docs=None)    value → count over docs (all when None)
+    facet_counts(name, docs=None)    value → count over docs (all when None: from posting counts)
+    live_count()                     how many documents there are
     word_docs(term, name)            documents whose words (jieba word boundaries, no
                                      sub-words) hold the term, its phrase, or a longer word
                                      ending in it (电动汽车 for 汽车)
@@ -233,11 +234,32 @@ class CoverageReader:
 
     def facet_counts(self, name: str, docs: set[int] | None = None) -> dict[str, int]:
         if docs is None:
-            return {value: len(found) for value, found in self.value_sets(name).items() if found}
+            if name in self._sets:
+                return {value: len(found) for value, found in self._sets[name].items() if found}
+            return self._counts(name)
         codes, values = self.values(name)
         counts = Counter(codes[d] for d in docs)
         counts.pop(0, None)
         return {values[code]: n for code, n in counts.items()}
+
+    def _counts(self, name: str) -> dict[str, int]:
+        """value → live documents, from posting counts: no document sets built (`kb stats`).
+        A segment with deletions counts its postings' live documents instead."""
+        field = FIELDS[name]
+        counts: Counter = Counter()
+        for reader, _ in self._leaves():
+            if reader.has_deletions():
+                for btext in reader.lexicon(field):
+                    text = btext.decode("utf-8")
+                    counts[text] += len(term_ids(reader, field, text))
+            else:
+                for btext, info in reader.iter_field(field):  # KEYWORD/ID fields: bytes
+                    counts[btext.decode("utf-8") if isinstance(btext, bytes) else btext] += info.doc_frequency()
+        return {value: n for value, n in counts.items() if n}
+
+    def live_count(self) -> int:
+        """How many documents the index holds (each has one kind)."""
+        return sum(self.facet_counts("kind").values())
 
     def _words(self, name: str) -> list[str]:
         """The field's words, each reversed, sorted: words ending in a term are one range."""

@@ -542,9 +542,10 @@ class Vocabulary:
         """The cross-reference senses that send a term to `code` (通信电缆入K13 for K13)."""
         if getattr(self, "_refs_to", None) is None:
             table: dict[str, list[Sense]] = {}
-            for term in self._senses:
-                for sense in self._senses.get(term, ()):
-                    if sense.source == "ref":
+            for rows in dict.values(self._senses):  # as stored: a snapshot's tuples stay tuples
+                for row in rows:
+                    if (row[2] if type(row) is tuple else row.source) == "ref":
+                        sense = Sense(*row) if type(row) is tuple else row
                         table.setdefault(sense.code, []).append(sense)
             self._refs_to = table
         return list(self._refs_to.get(code, ()))
