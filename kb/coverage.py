@@ -441,10 +441,12 @@ class _Columns:
     age: tuple
     successor: tuple
     ages: dict[int, float | None]  # age_from code → years
+    rows: list | None = None  # per document, its key: built once, zipped in C
 
     def keys(self, docs) -> Counter:
-        g, s, a, r = self.group, self.status, self.age, self.successor
-        return Counter((g[0][d], s[0][d], a[0][d], r[0][d]) for d in docs)
+        if self.rows is None:
+            self.rows = list(zip(self.group[0], self.status[0], self.age[0], self.successor[0]))
+        return Counter(map(self.rows.__getitem__, docs))
 
 
 def _columns(index: CoverageIndex, today: dt.date) -> _Columns:
@@ -623,11 +625,16 @@ def _region_view(index, chosen, columns: _Columns, max_age: float) -> dict:
     reader = index.coverage
     local = reader.docs_with("level", "local") & chosen
     groups, _ = _grouped(reader, "region", local)
-    ccs_sets = reader.value_sets("ccs")
+    regions, names = reader.values("region")
+    by_region: dict[str, Counter] = {code: Counter() for code in groups}
+    for c, docs in reader.value_sets("ccs").items():  # one pass over the codes' postings
+        for region, n in Counter(map(regions.__getitem__, docs & local)).items():
+            if names[region] in by_region:
+                by_region[names[region]][c] = n
     result = []
     for code in sorted(groups):
         row = gap_row(code, region_name(code) or code, columns.keys(groups[code]), columns, max_age)
-        counts = Counter({c: len(docs & groups[code]) for c, docs in ccs_sets.items()})
+        counts = by_region[code]
         row["top_categories"] = "、".join(f"{c} ({n})" for c, n in counts.most_common(3) if n)
         result.append(row)
     empty = [{"code": c, "name": region_name(c), "judgement": NOT_IN_KB} for c in PROVINCES if c not in groups]
