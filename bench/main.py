@@ -464,13 +464,17 @@ def targets(report: Report, ours2: dict | None, fts: dict | None, peak2: float |
 
 
 def render(report: Report, args, command: str, started: dt.datetime, seconds: float) -> str:
-    lines = [f"## bench/run — {started:%Y-%m-%d %H:%M} UTC, {args.records:,} synthetic records"
+    shipped_only = args.coverage_only and not (args.work and (Path(args.work) / "ix1" / "CURRENT").exists())
+    data = ("the shipped corpus only (no built ix1 in --work)" if shipped_only else
+            f"{args.records:,} synthetic records (seed {args.seed}, bench/synthetic.py); "
+            f"law corpus {'all' if not args.laws else f'first {args.laws}'} titles (latest versions); "
+            f"{args.queries} queries per type")
+    lines = [f"## bench/run — {started:%Y-%m-%d %H:%M} UTC, "
+             + ("shipped corpus" if shipped_only else f"{args.records:,} synthetic records")
              + (" (quick)" if args.quick else "") + (", warm queries only" if args.latency_only else "")
              + (", coverage commands only" if args.coverage_only else ""), "",
              f"- command: `{command}`", f"- machine: {machine()}",
-             f"- data: {args.records:,} synthetic records (seed {args.seed}, bench/synthetic.py); "
-             f"law corpus {'all' if not args.laws else f'first {args.laws}'} titles (latest versions); "
-             f"{args.queries} queries per type; run took {seconds:,.0f} s", "",
+             f"- data: {data}; run took {seconds:,.0f} s", "",
              "| measure | unit | stdkb | SQLite FTS5 + jieba | stock Whoosh | jieba alone | ÷ FTS5 | ÷ stock | ÷ jieba | note |",
              "|---|---|---:|---:|---:|---:|---:|---:|---:|---|"]
     for r in report.rows:
