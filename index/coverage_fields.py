@@ -42,7 +42,9 @@ FIELDS = {  # logical name → index field
     "region_code": "region_code", "title": "title_words", "scope": "scope_words",
 }
 SHORT_HYPONYM_LENGTH = 2  # a one-character term matches only two-character words ending in it (粳稻 for 稻, not 硫化氢 for 氢)
-NOT_KINDS = ("掺",)  # reversed word starts: 掺铒 (erbium-doped) is no kind of 铒
+# Word starts that make a one-character term's two-character word no kind of it: 掺铒 (erbium-doped),
+# 二氢 (dihydrogen, of 磷酸二氢锂): a dopant, a count in a chemical name.
+NOT_KINDS = ("掺", "一", "二", "三", "四", "五", "六")
 # Lone characters that stay words of their own: function characters, chemical elements
 # (水稻|镉|稳定: cadmium in rice) and 煤 (商品|煤|质量: coal).
 UNGLUED = frozenset("的之与和及或并等对在为于中上下其以由从按各用经含"
