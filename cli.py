@@ -112,7 +112,7 @@ class Context:
         return current_name(self.index_dir) is not None
 
     def open_index(self, as_json: bool = False):
-        from index.api import open_index
+        from index.api import open_index  # loads the build code only for a first build
 
         return open_index(self.index_dir, self.corpus_dir,
                           progress=render.Progress(False, "首次使用，正在建立索引"))

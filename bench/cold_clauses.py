@@ -39,7 +39,7 @@ t0 = time.perf_counter()
 from pathlib import Path
 from index import dense
 from index.clause_rows import vector_cache
-from index.search import KnowledgeIndex
+from index.engine import KnowledgeIndex
 t1 = time.perf_counter()
 ix = KnowledgeIndex.open(Path(sys.argv[1]))
 searcher = ix.clauses

@@ -187,7 +187,7 @@ def run(args) -> Report:
 
     if args.coverage_only:  # time the coverage commands on the index a kept run (or bench.worker build) left
         if not (work / "ix1" / "CURRENT").exists():
-            raise SystemExit(f"--coverage-only needs a --work directory with a built ix1: {work}")
+            log(f"no built ix1 in {work}: timing the shipped corpus only")
         log(f"timing cold coverage commands on the indexes in {work}")
         coverage_rows(report, work, args)
         report.targets.extend(report.coverage_checks)
@@ -397,7 +397,8 @@ def coverage_rows(report: Report, work: Path, args) -> None:
                        check=True, capture_output=True)
     env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
     checks = report.__dict__.setdefault("coverage_checks", [])
-    for label, index, scale in (("shipped corpus", shipped, False), (f"{args.records:,} synthetic", work / "ix1", True)):
+    indexes = [("shipped corpus", shipped, False), (f"{args.records:,} synthetic", work / "ix1", True)]
+    for label, index, scale in indexes[:None if (work / "ix1" / "CURRENT").exists() else 1]:
         for name, kb_args, bound in COVERAGE_COMMANDS:
             runs = [cold_command([*KB, "--index", str(index), *kb_args], env) for _ in range(args.cold_runs + 1)][1:]
             seconds = statistics.median(r[0] for r in runs)
@@ -464,13 +465,17 @@ def targets(report: Report, ours2: dict | None, fts: dict | None, peak2: float |
 
 
 def render(report: Report, args, command: str, started: dt.datetime, seconds: float) -> str:
-    lines = [f"## bench/run — {started:%Y-%m-%d %H:%M} UTC, {args.records:,} synthetic records"
+    shipped_only = args.coverage_only and not (args.work and (Path(args.work) / "ix1" / "CURRENT").exists())
+    data = ("the shipped corpus only (no built ix1 in --work)" if shipped_only else
+            f"{args.records:,} synthetic records (seed {args.seed}, bench/synthetic.py); "
+            f"law corpus {'all' if not args.laws else f'first {args.laws}'} titles (latest versions); "
+            f"{args.queries} queries per type")
+    lines = [f"## bench/run — {started:%Y-%m-%d %H:%M} UTC, "
+             + ("shipped corpus" if shipped_only else f"{args.records:,} synthetic records")
              + (" (quick)" if args.quick else "") + (", warm queries only" if args.latency_only else "")
              + (", coverage commands only" if args.coverage_only else ""), "",
              f"- command: `{command}`", f"- machine: {machine()}",
-             f"- data: {args.records:,} synthetic records (seed {args.seed}, bench/synthetic.py); "
-             f"law corpus {'all' if not args.laws else f'first {args.laws}'} titles (latest versions); "
-             f"{args.queries} queries per type; run took {seconds:,.0f} s", "",
+             f"- data: {data}; run took {seconds:,.0f} s", "",
              "| measure | unit | stdkb | SQLite FTS5 + jieba | stock Whoosh | jieba alone | ÷ FTS5 | ÷ stock | ÷ jieba | note |",
              "|---|---|---:|---:|---:|---:|---:|---:|---:|---|"]
     for r in report.rows:
@@ -498,7 +503,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--latency-only", action="store_true",
                         help="only re-time the warm queries, on the indexes a --keep run left in --work")
     parser.add_argument("--coverage-only", action="store_true",
-                        help="only time cold kb cover/gaps/stats (and kb search beside them) on the ix1 in --work")
+                        help="only time cold kb cover/gaps/stats (and kb search beside them) on the shipped corpus "
+                             "and the ix1 in --work (when there is one)")
     parser.add_argument("--engines", action="store_true",
                         help="compare the Whoosh and tantivy engines (bench/engine_compare.py; reuses --work)")
     parser.add_argument("--no-append", action="store_true", help="print only; leave BENCHMARKS.md alone")

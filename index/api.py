@@ -22,6 +22,6 @@ def open_index(index_dir: Path, corpus_dir: Path, auto_build: bool = True, progr
         return open_serving(index_dir)
 
 
-def open_serving(index_dir: Path, engine: str | None = None) -> KnowledgeIndex:
-    """The serving generation, opened by the engine that built it (`engine`, when given, must be it)."""
-    return open_generation_index(store.open_generation(index_dir), index_dir, expected=engine)
+def open_serving(index_dir: Path) -> KnowledgeIndex:
+    """The serving generation, opened by the engine that built it."""
+    return open_generation_index(store.open_generation(index_dir), index_dir)

@@ -9,7 +9,8 @@ index/tantivy_engine/coverage.py) with these methods:
     docs_with_prefix(name, prefix)   postings of every value starting with prefix
     value_sets(name)                 value → documents, for every value of a field
     values(name)                     per document, the index of its one value, and the values
-    facet_counts(name, docs=None)    value → count over docs (all when None)
+    facet_counts(name, docs=None)    value → count over docs (all when None: from posting counts)
+    live_count()                     how many documents there are
     longer_words(term, name)         indexed words ending in term (电动汽车 for 汽车)
     word_docs(term, name)            documents whose words (jieba word boundaries, no
                                      sub-words) hold the term, its phrase, or a longer word
@@ -20,11 +21,13 @@ Names are logical (FIELDS); documents are the engine's numbers, valid while it i
 from __future__ import annotations
 
 import json
+from bisect import bisect_left
+from collections import Counter
 from typing import TYPE_CHECKING
 
 from whoosh.analysis import LowercaseFilter, Token
 
-from kb.records import Record
+from kb.records import Record, Source
 from index.analysis import _CJK, JiebaTokenizer, StopWordFilter, load_stopwords
 
 if TYPE_CHECKING:  # the classifier is loaded by builds only, not by every reader
@@ -38,17 +41,30 @@ FIELDS = {  # logical name → index field
     "region_code": "region_code", "title": "title_words", "scope": "scope_words",
 }
 SHORT_HYPONYM_LENGTH = 2  # a one-character term matches only two-character words ending in it (粳稻 for 稻, not 硫化氢 for 氢)
-# Lone characters that stay words of their own: function characters, and chemical elements
-# (水稻|镉|稳定: cadmium in rice).
+# Word starts that make a one-character term's two-character word no kind of it: 掺铒 (erbium-doped),
+# 二氢 (dihydrogen, of 磷酸二氢锂): a dopant, a count in a chemical name.
+NOT_KINDS = ("掺", "一", "二", "三", "四", "五", "六")
+# Lone characters that stay words of their own: function characters, chemical elements
+# (水稻|镉|稳定: cadmium in rice) and 煤 (商品|煤|质量: coal).
 UNGLUED = frozenset("的之与和及或并等对在为于中上下其以由从按各用经含"
-                    "金银铜铁锡铅锌铝镁钛铬锰钴镍钼钨钒锂钠钾钙钡镉汞砷硒铂钯硼碳硅氮磷硫氟氯溴碘氧铀")
+                    "金银铜铁锡铅锌铝镁钛铬锰钴镍钼钨钒锂钠钾钙钡镉汞砷硒铂钯硼碳硅氮磷硫氟氯溴碘氧铀"
+                    "镧铈镨钕钷钐铕钆铽镝钬铒铥镱镥钪钇" "煤")
+ELEMENTS = frozenset("金银铜铁锡铅锌铝镁钛铬锰钴镍钼钨钒锂钠钾钙钡镉汞砷硒铂钯硼碳硅氮磷硫氟氯溴碘氧铀"
+                     "镧铈镨钕钷钐铕钆铽镝钬铒铥镱镥钪钇")
+# Head characters: a lone one right after a word ends that word (心电图|机 → 心电图机, 水泥|环 → 水泥环,
+# 撒肥|机 → 撒肥机, 流动|式 → 流动式, 加强|件 → 加强件): a machine, instrument, ring … named by the word before.
+HEADS = frozenset("机器仪计表环船泵阀罐炉箱柜灯剂杆叶式件")  # not 车: 车|联网 is 车联网
+# ... except where it begins the next word: 机插 (machine transplanting), 机收, 机播, 机耕: 水稻|机插秧.
+HEAD_PREFIXES = frozenset({"机插", "机收", "机播", "机耕", "机采", "机防"})
 
 
 class WordTokenizer(JiebaTokenizer):
     """jieba's words without sub-words, with the lone characters jieba leaves where it knows
-    no word joined up: a run of them is one word (抑|尘|车 → 抑尘车); one before a word
-    begins it (适|老化 → 适老化, 物|联网 → 物联网, 硫化|氢|气田 → 硫化|氢气田: 氢 is then no
-    word of that title); one ending the text ends the word before it (水泥|袋 → 水泥袋).
+    no word joined up: a run of them is one word (抑|尘|车 → 抑尘车; 藏|猪猪|流行性 → 藏猪|猪流行性,
+    see _split_doubled); a head character (HEADS) ends the word
+    before it (心电图|机 → 心电图机, 水泥|环 → 水泥环: 水泥 is then no word of that title);
+    another one before a word begins it (适|老化 → 适老化, 物|联网 → 物联网, 硫化|氢|气田 →
+    硫化|氢气田); one ending the text ends the word before it (水泥|袋 → 水泥袋).
     Function characters (用, 的 …) and chemical elements stay apart."""
 
     def __init__(self):
@@ -56,8 +72,8 @@ class WordTokenizer(JiebaTokenizer):
 
     def __call__(self, value, positions=False, chars=False, keeporiginal=False, removestops=True,
                  start_pos=0, start_char=0, tokenize=True, mode="", **kwargs):
-        cut = [[t.text, t.startchar, t.endchar] for t in
-               super().__call__(value, chars=True, tokenize=tokenize, mode=mode, start_char=start_char)]
+        cut = _split_doubled([[t.text, t.startchar, t.endchar] for t in
+                              super().__call__(value, chars=True, tokenize=tokenize, mode=mode, start_char=start_char)])
         words: list[list] = []
         i = 0
         while i < len(cut):
@@ -69,9 +85,20 @@ class WordTokenizer(JiebaTokenizer):
                 i = run
                 continue
             word = cut[i]
+            if word[0] == "掺" and i + 1 < len(cut) and cut[i + 1][0] in ELEMENTS and cut[i + 1][1] == word[2]:
+                words.append([word[0] + cut[i + 1][0], word[1], cut[i + 1][2]])  # 掺铒 (erbium-doped): no 铒 product
+                i += 2
+                continue
             if run > i:
                 after = cut[i + 1] if i + 1 < len(cut) else None
                 before = words[-1] if words else None
+                if word[0] in HEADS and before is not None and before[2] == word[1] \
+                        and not (after is not None and word[0] + after[0][:1] in HEAD_PREFIXES) \
+                        and len(before[0]) >= 2 and _CJK.match(before[0][-1]):
+                    before[0] += word[0]
+                    before[2] = word[2]
+                    i += 1
+                    continue
                 if after is not None and after[1] == word[2] and _CJK.match(after[0][0]) \
                         and after[0][0] not in UNGLUED and len(after[0]) >= 2:
                     cut[i + 1] = [word[0] + after[0], word[1], after[2]]
@@ -95,6 +122,21 @@ class WordTokenizer(JiebaTokenizer):
             if chars:
                 token.startchar, token.endchar = start, end
             yield token
+
+
+def _split_doubled(cut: list[list]) -> list[list]:
+    """A lone character before a doubled one takes the first of the two: 藏|猪猪|流行性 →
+    藏猪|猪|流行性 (then 猪流行性): 猪猪 is no word of a standard's title."""
+    out: list[list] = []
+    for k, word in enumerate(cut):
+        text, start, end = word
+        if len(text) == 2 and text[0] == text[1] and _CJK.match(text[0]) and out and _lone(out[-1]) \
+                and out[-1][2] == start:
+            out[-1] = [out[-1][0] + text[0], out[-1][1], start + 1]
+            out.append([text[1], start + 1, end])
+        else:
+            out.append(word)
+    return out
 
 
 def _lone(word: list) -> bool:
@@ -122,3 +164,88 @@ def coverage_document(record: Record, facts: CoverageFacts) -> dict:
                                    "assignments": [a.to_dict() for a in facts.assignments]},
                                   ensure_ascii=False),
     }
+
+
+class WordsAndRecords:
+    """What both engines' readers share: word matching over a field's lexicon, per-document
+    value codes, facet counts over a set, and stored records. An engine's reader supplies
+    value_sets(name), _lexicon(field), _term_docs(field, word), _phrase_docs(field, words),
+    _stored(doc) → stored fields, and _codes() → an empty per-document code table."""
+
+    def __init__(self):
+        self._values: dict = {}
+        self._lexicons: dict[str, list[str]] = {}
+
+    def docs_with_prefix(self, name: str, prefix: str) -> set[int]:
+        out: set[int] = set()
+        for value, docs in self.value_sets(name).items():
+            if value.startswith(prefix):
+                out |= docs
+        return out
+
+    def values(self, name: str):
+        """Per document, 1 + the index of its value in the list (0: none); one value a document."""
+        if name not in self._values:
+            codes = self._codes()
+            values = [""]
+            for value, docs in sorted(self.value_sets(name).items()):
+                values.append(value)
+                code = len(values) - 1
+                for doc in docs:
+                    codes[doc] = code
+            self._values[name] = (codes, values)
+        return self._values[name]
+
+    def _counts_over(self, name: str, docs: set[int]) -> dict[str, int]:
+        codes, values = self.values(name)
+        counts = Counter(codes[d] for d in docs)
+        counts.pop(0, None)
+        return {values[code]: n for code, n in counts.items()}
+
+    def _words(self, name: str) -> list[str]:
+        """The field's words, each reversed, sorted: words ending in a term are one range."""
+        if name not in self._lexicons:
+            self._lexicons[name] = sorted({word[::-1] for word in self._lexicon(FIELDS[name])})
+        return self._lexicons[name]
+
+    def longer_words(self, term: str, name: str) -> list[str]:
+        """Indexed words that end in `term` (电动汽车, 载货汽车 for 汽车; for a one-character term
+        only two-character words: 粳稻 for 稻)."""
+        words, key = self._words(name), term[::-1]
+        found = []
+        for i in range(bisect_left(words, key), len(words)):
+            if not words[i].startswith(key):
+                break
+            if words[i] != key and (len(term) > 1 or (len(words[i]) <= SHORT_HYPONYM_LENGTH
+                                                      and not words[i].endswith(NOT_KINDS))):
+                found.append(words[i][::-1])
+        return found
+
+    def word_docs(self, term: str, name: str) -> dict[int, str]:
+        """Documents whose `name` words hold `term`: doc → the word that matched."""
+        field = FIELDS[name]
+        words = words_of(term)
+        found: dict[int, str] = {}
+        if not words:
+            return found
+        if len(words) > 1:  # the phrase, its first word also as a longer word ending in it (水产饲料|膨化机)
+            for first in [words[0], *self.longer_words(words[0], name)]:
+                for doc in self._phrase_docs(field, [first, *words[1:]]):
+                    found.setdefault(doc, term if first == words[0] else first + "".join(words[1:]))
+            return found
+        for word in [words[0], *self.longer_words(words[0], name)]:
+            for doc in self._term_docs(field, word):
+                found.setdefault(doc, word)
+        return found
+
+    def record(self, doc: int) -> tuple[Record, dict]:
+        """The stored record, trusted: it was validated when it was indexed (Record.from_dict
+        checks every field, a third of the cost of listing 3,000 matches)."""
+        stored = self._stored(doc)
+        facts = json.loads(stored["cover_facts"]) if stored.get("cover_facts") else {}
+        data = json.loads(stored["record"])
+        data["sources"] = [Source(**s) for s in data.get("sources") or ()]
+        try:
+            return Record(**data), facts
+        except TypeError:  # a field this code does not know: the validating path names it
+            return Record.from_dict(json.loads(stored["record"])), facts

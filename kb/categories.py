@@ -15,7 +15,6 @@ it with their own categories, terms and synonyms.
 from __future__ import annotations
 
 import csv
-import difflib
 import hashlib
 import logging
 import math
@@ -29,7 +28,6 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Iterable
 
-import yaml
 
 from kb.errors import BadInput, NotFound
 from kb.taxonomy import (GENERIC_TERMS, Category, Taxonomy, load_taxonomy, normalize_code,
@@ -206,6 +204,8 @@ def _words(value, where: str) -> list[str]:
 
 
 def _yaml_user(path: Path, text: str) -> UserVocabulary:
+    import yaml  # not for readers of a snapshot: about 20 ms
+
     try:
         data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
@@ -309,11 +309,15 @@ def load_user_vocabulary(path: str | Path) -> UserVocabulary:
 # -- the vocabulary ------------------------------------------------------------------
 
 def _read_synonyms(path: Path) -> list[list[str]]:
+    import yaml
+
     data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     return [[str(w) for w in group] for group in data.get("groups") or []]
 
 
 def _read_hyponyms(path: Path) -> dict[str, list[str]]:
+    import yaml
+
     data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     return {str(k): [str(w) for w in v] for k, v in (data.get("hyponyms") or {}).items()}
 
@@ -542,9 +546,10 @@ class Vocabulary:
         """The cross-reference senses that send a term to `code` (通信电缆入K13 for K13)."""
         if getattr(self, "_refs_to", None) is None:
             table: dict[str, list[Sense]] = {}
-            for term in self._senses:
-                for sense in self._senses.get(term, ()):
-                    if sense.source == "ref":
+            for rows in dict.values(self._senses):  # as stored: a snapshot's tuples stay tuples
+                for row in rows:
+                    if (row[2] if type(row) is tuple else row.source) == "ref":
+                        sense = Sense(*row) if type(row) is tuple else row
                         table.setdefault(sense.code, []).append(sense)
             self._refs_to = table
         return list(self._refs_to.get(code, ()))
@@ -725,6 +730,8 @@ def _code_hint(vocabulary: Vocabulary, code: str) -> str:
 
 def _term_hint(vocabulary: Vocabulary, text: str) -> str:
     key = normalize_term(text)
+    import difflib
+
     candidates = difflib.get_close_matches(key, vocabulary.terms(), n=5, cutoff=0.5)
     if not candidates:
         chars = set(key)

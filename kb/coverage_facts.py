@@ -13,13 +13,15 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from typing import Collection
+from typing import TYPE_CHECKING, Collection
 
 from kb import numbers
 from kb.categories import Vocabulary, default_vocabulary
-from kb.classify import Assignment, classify
 from kb.records import Record
 from kb.taxonomy import normalize_code
+
+if TYPE_CHECKING:  # the classifier is for builds: a reader of the stored facts does not load it
+    from kb.classify import Assignment
 
 MIN_CONFIDENCE = 0.3  # a classification below this is no evidence of a category
 ALSO_CONFIDENCE = 0.5  # a second guess this sure also puts the record in its category for `kb cover`
@@ -92,6 +94,8 @@ class CoverageContext:
         if found is None:
             if len(self._cache) >= CLASSIFY_CACHE:
                 self._cache.clear()
+            from kb.classify import classify
+
             found = self._cache[key] = tuple(classify(record, self.vocabulary, limit=3))
         return found
 

@@ -12,7 +12,7 @@ def index_stats(index) -> dict:
     """`kb stats` from the index's facet counts (index.coverage), without decoding a record.
     Statuses are as of the index's build day (`kb index update` refreshes dated ones)."""
     reader = index.coverage
-    total = len(reader.live_docs())
+    total = reader.live_count()
     counts = {name: Counter(reader.facet_counts(name)) for name in ("kind", "level", "status", "region", "sector")}
     unknown = total - sum(counts["level"].values())
     if unknown:
