@@ -105,7 +105,7 @@ def filter_query(level=None, status=None, region=None, year=None, kind=None):
             terms.append(Term(name, value))
     if year:
         if not 1000 <= int(year) <= 9999:
-            raise BadQuery(f"--year {year} is not a four-digit year such as 2026")
+            raise BadQuery(f"--year {year} 不是四位数的年份（如 2026）")
         terms.append(NumericRange("year", int(year), int(year)))
     return And(terms) if terms else None
 
