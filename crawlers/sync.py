@@ -232,7 +232,10 @@ def resolve_sources(names: list[str] | None) -> list[str]:
         return list(SYNC_SOURCES)
     chosen = []
     for name in names:
-        config = sources_module.get(name)
+        try:
+            config = sources_module.get(name)
+        except BadInput:  # name the sources sync takes, not every crawl source
+            raise BadInput(f"未知的来源 {name!r}；kb sync 可用的来源：{'、'.join(SYNC_SOURCES)}") from None
         if not config.browse:
             raise BadInput(f"来源 {config.name} 没有可同步的列表（请用 kb crawl {config.name} --query …）；"
                            f"kb sync 可用的来源：{'、'.join(SYNC_SOURCES)}")

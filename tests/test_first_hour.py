@@ -329,7 +329,7 @@ def test_corpus_line_errors_of_a_build_are_chinese(tmp_path):
     assert result.exit_code == 1
     lines = result.stderr.splitlines()
     assert [line.split(": ", 1)[-1] for line in lines[:3]] == [
-        "无效的 JSON（第 18 个字符：Expecting property name enclosed in double quotes）",
+        "无效的 JSON（第 19 个字符：Expecting property name enclosed in double quotes）",
         "X：number 须为字符串，而不是数字", "未知的字段：colour"]
     assert lines[-1] == "错误：语料中有 3 行无法读取；其余 3 条记录已建入索引"
     assert all(line.startswith(("警告：", "错误：")) and CJK.search(line) for line in lines)

@@ -116,7 +116,7 @@ def test_sources_and_bad_input():
     assert resolve_sources(["jjg.spc.org.cn", "jjg"]) == ["jjg"]
     with pytest.raises(BadInput, match="没有可同步的列表"):
         resolve_sources(["sacinfo"])
-    with pytest.raises(BadInput, match="未知的来源"):
+    with pytest.raises(BadInput, match="^未知的来源 'nope'；kb sync 可用的来源：samr、openstd、hbba、dbba、ttbz、jjg$"):
         resolve_sources(["nope"])
 
 
