@@ -68,12 +68,12 @@ def _text_arguments(args: list[str]) -> None:
             arg.encode("utf-8")
         except UnicodeEncodeError:
             raw = arg.encode("utf-8", "surrogateescape")[:60]
-            raise BadInput(f"argument {raw!r} is not UTF-8 text") from None
+            raise BadInput(f"参数 {raw!r} 不是 UTF-8 文本") from None
 
 
 def _finite_wait(value: float) -> float:
     if not 0 <= value <= 86400:  # nan and inf fail too
-        raise typer.BadParameter("must be a number of seconds between 0 and 86400")
+        raise typer.BadParameter("须为 0 到 86400 之间的秒数")
     return value
 
 

@@ -152,7 +152,7 @@ def build_server(kb: KnowledgeBase):
                 raise ToolError(str(exc) + (f" ({exc.hint})" if exc.hint else "")) from None
             except Exception as exc:  # a bug: one line for the model, the server goes on
                 logging.getLogger("stdkb.mcp").exception("tool %s failed", fn.__name__)
-                raise ToolError(f"internal error: {type(exc).__name__}: {str(exc)[:200]}") from None
+                raise ToolError(f"内部错误：{type(exc).__name__}: {str(exc)[:200]}") from None
         server.add_tool(run, name=fn.__name__, description=dict(TOOLS)[fn.__name__], structured_output=False)
         return fn
 

@@ -126,7 +126,7 @@ class KnowledgeBase:
         """`kb search --clauses --json`, optionally within one text (title, alias or id) or kind of text."""
         query = required(query, "检索词")
         if doc_kind not in (None, "", "law", "policy", "standard"):
-            raise BadInput(f"unknown text kind {doc_kind!r}: use law, policy or standard")
+            raise BadInput(f"未知的文本类型 {doc_kind!r}：请用 law、policy 或 standard")
         doc_id = self._resolve(doc).id if doc else None
         limit = _limit(limit)
         return self._with_index(lambda index: index.search_clauses(query, doc_id=doc_id, doc_kind=doc_kind or None,
@@ -226,7 +226,7 @@ class KnowledgeBase:
         from kb.texts.lookup import document_outline
 
         if depth is not None and depth < 1:
-            raise BadInput("depth must be 1 or more")
+            raise BadInput("depth 至少为 1")
         return document_outline(self.texts(), required(doc, "文件"), depth)
 
     def documents(self) -> list[dict]:

@@ -59,8 +59,8 @@ class Checkpoint:
         if resume and path.exists():
             header, entries = _load(path)
             if {k: header.get(k) for k in identity} != identity:
-                raise CorpusError(f"{path} belongs to another crawl ({header}); "
-                                  f"delete it or run without --resume")
+                raise CorpusError(f"{path} 属于另一次抓取（{header}）；"
+                                  f"请删除它，或去掉 --resume 重新运行")
             checkpoint = cls(path, identity, entries)
             return checkpoint
         checkpoint = cls(path, identity)
@@ -116,13 +116,13 @@ def _load(path: Path) -> tuple[dict, dict[str, Entry]]:
     try:
         lines = path.read_bytes().split(b"\n")
     except OSError as exc:
-        raise CorpusError(f"cannot read checkpoint {path}: {exc.strerror}") from exc
+        raise CorpusError(f"无法读取检查点 {path}：{exc.strerror}") from exc
     try:
         header = json.loads(lines[0])
     except (ValueError, IndexError):
-        raise CorpusError(f"{path} is not a crawl checkpoint; delete it or run without --resume")
+        raise CorpusError(f"{path} 不是抓取检查点；请删除它，或去掉 --resume 重新运行")
     if not isinstance(header, dict) or header.get("checkpoint") != VERSION:
-        raise CorpusError(f"{path} is not a version {VERSION} crawl checkpoint")
+        raise CorpusError(f"{path} 不是第 {VERSION} 版的抓取检查点")
     entries: dict[str, Entry] = {}
     for raw in lines[1:]:
         if not raw.strip():

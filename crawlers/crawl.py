@@ -95,7 +95,7 @@ def crawl(source: str | SourceConfig, query: str | None = None, since: str | Non
     config = sources_module.get(source) if isinstance(source, str) else source
     _check_base_url(base_url)
     if max_pages is not None and max_pages < 1:
-        raise BadInput("--max-pages must be at least 1")
+        raise BadInput("--max-pages 至少为 1")
     run = _Run(config=config, query=(query or "").strip(), since=_since(since),
                home=paths.home_dir(home), corpus=paths.corpus_dir(corpus_dir),
                progress=progress or (lambda event: None), flush_every=max(1, flush_every),
@@ -200,7 +200,7 @@ class _Run:
                 or self._detect(response))
         parser = self.parsers.get(name or "")
         if parser is None:
-            reason = f"no parser for this page ({name})" if name else "no parser for this page"
+            reason = f"没有解析这种页面的解析器（{name}）" if name else "没有解析这种页面的解析器"
             return self._quarantine(request, response, name or "", reason), [], response.from_cache
         try:
             result = parser(utf8_body(response), response.url)
@@ -233,7 +233,7 @@ class _Run:
                 self.report.quarantined.append((response.url, str(exc)))
                 continue
             if record.id != numbers.canonical(record.number):
-                raise CorpusError(f"record id {record.id!r} is not the canonical number of {record.number!r}")
+                raise CorpusError(f"记录 id {record.id!r} 不是 {record.number!r} 的规范编号")
             if self.since and _record_date(record) and _record_date(record) < self.since:
                 self.report.too_old += 1
                 continue
@@ -393,8 +393,8 @@ def _parsers(parsers: Mapping[str, Parser] | None):
 def _load_corpus(path: Path) -> dict[str, Record]:
     loaded = load_records(path)
     if loaded.errors:
-        raise CorpusError(f"{loaded.errors[0]} — fix the corpus before crawling; nothing was written",
-                          hint=f"{len(loaded.errors)} bad line(s) in {path}")
+        raise CorpusError(f"{loaded.errors[0]}——请先修正语料再抓取；未写入任何内容",
+                          hint=f"{path} 中有 {len(loaded.errors)} 行无法读取")
     return loaded.records
 
 
@@ -434,8 +434,10 @@ def _absolute(base: str, href: str) -> str:
 
 def _reason(exc: Exception, request: Request) -> str:
     text = str(exc)
-    prefix = f"{request.url}: "
-    return text[len(prefix):] if text.startswith(prefix) else text
+    for prefix in (f"{request.url}：", f"{request.url}: "):
+        if text.startswith(prefix):
+            return text[len(prefix):]
+    return text
 
 
 def _check_base_url(base_url: str | None) -> None:
@@ -445,9 +447,9 @@ def _check_base_url(base_url: str | None) -> None:
         parts = urlsplit(base_url)
         parts.port  # noqa: B018 (raises on a bad port)
     except ValueError as exc:
-        raise BadInput(f"--base-url {base_url[:100]!r} is not a URL ({exc})") from None
+        raise BadInput(f"--base-url {base_url[:100]!r} 不是 URL（{exc}）") from None
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise BadInput(f"--base-url {base_url[:100]!r} must be http(s)://host[:port]")
+        raise BadInput(f"--base-url {base_url[:100]!r} 须为 http(s)://host[:port]")
 
 
 def _loopback(base_url: str | None) -> bool:
@@ -466,4 +468,4 @@ def _since(value: str | None) -> str:
     try:
         return dt.date.fromisoformat(value.strip()).isoformat()
     except ValueError:
-        raise BadInput(f"--since {value!r} is not a date (YYYY-MM-DD)") from None
+        raise BadInput(f"--since {value!r} 不是日期（YYYY-MM-DD）") from None

@@ -268,7 +268,7 @@ class _Decoder:
         names = [n for n in names if n != "identity"]
         unknown = [n for n in names if n not in self.SUPPORTED]
         if unknown:
-            raise ValueError(f"unsupported Content-Encoding {unknown[0][:40]!r}")
+            raise ValueError(f"不支持的 Content-Encoding {unknown[0][:40]!r}")
         self.layers = [_Layer(n) for n in reversed(names)]
         self.cap = cap
         self.sizes = [0] * len(self.layers)  # bytes each layer has put out so far
@@ -297,7 +297,7 @@ class _DeadlineStream(httpcore.NetworkStream):
             return timeout
         left = deadline - time.monotonic()
         if left <= 0:
-            raise error("the response deadline passed")
+            raise error("已过响应期限")
         return left if timeout is None else min(timeout, left)
 
     def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
@@ -378,7 +378,7 @@ class Fetcher:
         self._mirror = urlsplit(self.policy.base_url) if self.policy.base_url else None
         if self._mirror is not None:
             if self._mirror.scheme not in ("http", "https") or not self._mirror.hostname:
-                raise FetchError(f"{self.policy.base_url}: base URL must be http(s)://host[:port]")
+                raise FetchError(f"{self.policy.base_url}：基础 URL 须为 http(s)://host[:port]")
             self._allowed.add(self._mirror.hostname.lower())
         self._cache = (ResponseCache(self.policy.cache_dir, self.policy.cache_max_age)
                        if self.policy.cache_dir else None)
@@ -405,7 +405,7 @@ class Fetcher:
         if isinstance(request, str):
             request = Request(request)
         if request.method not in ("GET", "POST"):
-            raise FetchError(f"{request.url}: method {request.method} is not supported")
+            raise FetchError(f"{request.url}：不支持请求方法 {request.method}")
         canonical = urlsplit(request.url)
         self._check_url(request.url, request.url)
         actual = Request(self._to_actual(request.url), request.method, request.data)
@@ -428,16 +428,16 @@ class Fetcher:
             parts = urlsplit(url)
             port = parts.port or _DEFAULT_PORTS.get(parts.scheme)
         except ValueError:
-            raise FetchError(f"{context}: not a valid URL: {url[:200]}") from None
+            raise FetchError(f"{context}：不是有效的 URL：{url[:200]}") from None
         if parts.scheme not in ("http", "https") or not parts.hostname:
-            raise FetchError(f"{context}: not an http(s) URL: {url[:200]}")
+            raise FetchError(f"{context}：不是 http(s) URL：{url[:200]}")
         host = parts.hostname.lower()
         if host not in self._allowed:
-            raise FetchError(f"{context}: host {parts.hostname} is not an allowed host "
-                             f"({', '.join(sorted(self.policy.allowed_hosts))})")
+            raise FetchError(f"{context}：主机 {parts.hostname} 不在允许的主机之列"
+                             f"（{', '.join(sorted(self.policy.allowed_hosts))}）")
         if port not in self._ports(host):
-            raise FetchError(f"{context}: port {port} of {parts.hostname} is not allowed "
-                             f"(only {', '.join(str(p) for p in sorted(self._ports(host)))})")
+            raise FetchError(f"{context}：不允许 {parts.hostname} 的端口 {port}"
+                             f"（只允许 {', '.join(str(p) for p in sorted(self._ports(host)))}）")
 
     def _ports(self, host: str) -> set[int]:
         """An allowed host on the standard ports; the mirror on its own port."""
@@ -477,7 +477,7 @@ class Fetcher:
         current = actual
         for _ in range(self.policy.max_redirects + 1):
             if current.url in seen:
-                raise FetchError(f"{original.url}: redirect loop at {current.url}")
+                raise FetchError(f"{original.url}：重定向循环，在 {current.url}")
             seen.add(current.url)
             self._check_robots(current.url, original.url)
             response = self._with_retries(current, original.url)
@@ -485,23 +485,23 @@ class Fetcher:
                 return self._final(response, original)
             location = response.headers.get("location")
             if not location:
-                raise FetchError(f"{original.url}: HTTP {response.status} without a Location")
+                raise FetchError(f"{original.url}：HTTP {response.status} 没有 Location 头")
             target = urljoin(current.url, location.strip())
-            self._check_url(target, f"{original.url}: redirect to {target[:200]}")
+            self._check_url(target, f"{original.url}：重定向到 {target[:200]}")
             target = self._to_actual(target)
             if response.status in (307, 308):
                 current = Request(target, current.method, current.data)
             else:
                 current = Request(target)
-        raise FetchError(f"{original.url}: more than {self.policy.max_redirects} redirects")
+        raise FetchError(f"{original.url}：重定向超过 {self.policy.max_redirects} 次")
 
     def _final(self, response: Response, original: Request) -> Response:
         response.request = original
         if 200 <= response.status < 300:
             return response
         if response.status in REFUSED_STATUSES:
-            raise Refused(f"{original.url}: refused by site (HTTP {response.status})")
-        raise FetchError(f"{original.url}: HTTP {response.status}")
+            raise Refused(f"{original.url}：网站拒绝访问（HTTP {response.status}）")
+        raise FetchError(f"{original.url}：HTTP {response.status}")
 
     def _with_retries(self, request: Request, context: str) -> Response:
         attempts = self.policy.retries + 1
@@ -510,12 +510,12 @@ class Fetcher:
                 return self._attempt(request, context)
             except _Retryable as exc:
                 if attempt == attempts - 1:
-                    raise FetchError(f"{context}: {exc.reason}, after {attempts} attempts") from None
+                    raise FetchError(f"{context}：{exc.reason}，已尝试 {attempts} 次") from None
                 wait = min(self.policy.backoff * 2 ** attempt, self.policy.max_wait)
                 if exc.wait is not None:
                     if exc.wait > self.policy.max_wait:
-                        raise FetchError(f"{context}: {exc.reason}, Retry-After {exc.wait:g} s "
-                                         f"is longer than {self.policy.max_wait:g} s") from None
+                        raise FetchError(f"{context}：{exc.reason}，Retry-After {exc.wait:g} 秒"
+                                         f"超过 {self.policy.max_wait:g} 秒") from None
                     wait = max(wait, exc.wait)
                 self.sleep(wait)
         raise AssertionError("unreachable")
@@ -538,12 +538,12 @@ class Fetcher:
                 body = b"" if r.status_code in REDIRECT_STATUSES else self._read_capped(r, context)
         except httpx.TimeoutException:
             if time.monotonic() >= self._deadline:
-                raise _Retryable(f"response took over {self.policy.total_timeout:g} s") from None
-            raise _Retryable("timed out") from None
+                raise _Retryable(f"响应超过 {self.policy.total_timeout:g} 秒") from None
+            raise _Retryable("超时") from None
         except httpx.RemoteProtocolError as exc:
-            raise _Retryable(f"connection broken: {_first_line(exc)}") from None
+            raise _Retryable(f"连接中断：{_first_line(exc)}") from None
         except httpx.TransportError as exc:
-            raise _Retryable(f"connection failed: {_first_line(exc)}") from None
+            raise _Retryable(f"连接失败：{_first_line(exc)}") from None
         finally:
             self._deadline = None
         return Response(request=request, url=request.url, status=r.status_code,
@@ -553,11 +553,11 @@ class Fetcher:
         cap = self.policy.max_bytes
         declared = response.headers.get("content-length", "")
         if declared.isdigit() and int(declared) > cap:
-            raise FetchError(f"{context}: response over {cap} bytes (Content-Length {declared})")
+            raise FetchError(f"{context}：响应超过 {cap} 字节（Content-Length {declared}）")
         try:
             decoder = _Decoder(response.headers.get("content-encoding", ""), cap)
         except ValueError as exc:
-            raise FetchError(f"{context}: {exc}") from None
+            raise FetchError(f"{context}：{exc}") from None
         started = self.clock()
         chunks: list[bytes] = []
         size = 0
@@ -568,14 +568,14 @@ class Fetcher:
                 if size > cap:
                     raise OverflowError
                 if self.clock() - started > self.policy.total_timeout:
-                    raise _Retryable(f"response took over {self.policy.total_timeout:g} s")
+                    raise _Retryable(f"响应超过 {self.policy.total_timeout:g} 秒")
                 chunks.append(chunk)
             chunks.append(decoder.feed(b"", final=True))
         except OverflowError:
-            raise FetchError(f"{context}: response over {cap} bytes") from None
+            raise FetchError(f"{context}：响应超过 {cap} 字节") from None
         except zlib.error as exc:
-            raise FetchError(f"{context}: broken {response.headers.get('content-encoding')} body "
-                             f"({_first_line(exc)})") from None
+            raise FetchError(f"{context}：{response.headers.get('content-encoding')} 压缩的响应体已损坏"
+                             f"（{_first_line(exc)}）") from None
         return b"".join(chunks)
 
     def _wait_turn(self, host: str) -> None:
@@ -601,9 +601,9 @@ class Fetcher:
             self._robots[host] = self._load_robots(parts, context)
         robots = self._robots[host]
         if robots.error:
-            raise FetchError(f"{context}: {robots.error}")
+            raise FetchError(f"{context}：{robots.error}")
         if robots.parser is not None and not robots.parser.can_fetch(self.policy.user_agent, url):
-            raise Refused(f"{context}: disallowed by robots.txt of {parts.netloc}")
+            raise Refused(f"{context}：{parts.netloc} 的 robots.txt 不允许抓取")
 
     def _load_robots(self, parts, context: str) -> _Robots:
         """RFC 9309: 2xx is obeyed, 4xx means no rules, 5xx or no answer means keep out."""
@@ -611,11 +611,11 @@ class Fetcher:
         try:
             response = self._with_retries(Request(robots_url), robots_url)
         except FetchError as exc:
-            return _Robots(error=f"robots.txt unavailable: {str(exc).split(': ', 1)[-1]}")
+            return _Robots(error=f"无法获取 robots.txt：{str(exc).split('：', 1)[-1]}")
         if response.status in REDIRECT_STATUSES or 400 <= response.status < 500:
             return _Robots()  # missing robots.txt: everything allowed
         if not 200 <= response.status < 300:
-            return _Robots(error=f"robots.txt unavailable: HTTP {response.status}")
+            return _Robots(error=f"无法获取 robots.txt：HTTP {response.status}")
         parser = urllib.robotparser.RobotFileParser(robots_url)
         parser.parse(decode(response.body, response.headers).splitlines())
         return _Robots(parser=parser)

@@ -44,7 +44,7 @@ def expand(paths: list[Path]) -> list[Path]:
                                f"请给出公告 JSON、CSV 或 XLSX")
             files.append(path)
         elif os.path.lexists(path):
-            raise BadInput(f"{path}: not a regular file (a device, FIFO or socket cannot be imported)")
+            raise BadInput(f"{path}：不是普通文件（设备、FIFO 或套接字不能导入）")
         else:
             raise BadInput(f"{path}：文件或目录不存在")
     return files
@@ -131,7 +131,7 @@ def import_saved_pages(root: Path, corpus_dir: Path, record_changes=None) -> Imp
     from crawlers.saved_pages import saved_page_records
 
     if not (root / "relaton-gb" / "decoded" / "INDEX.json").is_file():
-        raise BadInput(f"{root}: not a folder of saved pages (no relaton-gb/decoded/INDEX.json)")
+        raise BadInput(f"{root}：不是保存的页面目录（没有 relaton-gb/decoded/INDEX.json）")
     records, skipped = saved_page_records(root)
     report = ImportReport(files=[str(root)], skipped=skipped)
     return merge_into_corpus(records, corpus_dir, f"saved pages {root}", record_changes, report)

@@ -34,8 +34,8 @@ def _column_index(header: list, column: str | None, path: Path) -> int | None:
         return mapped[0]
     if names and numbers.try_parse(names[0]) is not None:
         return None
-    raise BadInput(f"{path}: cannot tell which column holds the standard numbers; "
-                   f"name it with --column (its columns are {', '.join(n for n in names if n) or 'none'})")
+    raise BadInput(f"{path}：无法判断哪一列是标准号；"
+                   f"请用 --column 指定（现有的列：{'、'.join(n for n in names if n) or '无'}）")
 
 
 def _decode(data: bytes, path: Path) -> str:

@@ -93,7 +93,7 @@ def saved_page_records(root: Path) -> tuple[list[Record], list[str]]:
             skipped.append(f"{page.path.relative_to(root)}: {exc}")
             continue
         if result.refused or not result.records:
-            skipped.append(f"{page.path.relative_to(root)}: {result.refused or 'no records on this page'}")
+            skipped.append(f"{page.path.relative_to(root)}: {result.refused or '这个页面没有记录'}")
         for record in result.records:
             for source in record.sources:
                 source.fetched_at = page.recorded_at

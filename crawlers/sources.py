@@ -48,12 +48,12 @@ class SourceConfig:
         if query.startswith(("http://", "https://")):
             host = (urlsplit(query).hostname or "").lower()
             if host not in self.hosts:
-                raise BadInput(f"{query} is not on {self.name} ({', '.join(self.hosts)})")
+                raise BadInput(f"{query} 不在 {self.name} 上（{'、'.join(self.hosts)}）")
             return [Request(query)]
         starts = self.search if query else self.browse
         if not starts:
-            need = "a --query (a number, words or a URL)" if not query else "no --query"
-            raise BadInput(f"source {self.name} needs {need}")
+            need = "需要 --query（标准号、词语或 URL）" if not query else "不接受 --query"
+            raise BadInput(f"来源 {self.name} {need}")
         return [start.fill(query) for start in starts]
 
     def parser_name(self, url: str) -> str | None:
@@ -160,5 +160,5 @@ def get(name: str) -> SourceConfig:
     key = name.strip().lower()
     source = SOURCES.get(key) or SOURCES.get(ALIASES.get(key, ""))
     if source is None:
-        raise BadInput(f"unknown source {name!r}; known: {', '.join(SOURCES)}")
+        raise BadInput(f"未知的来源 {name!r}；可用的来源：{'、'.join(SOURCES)}")
     return source

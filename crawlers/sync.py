@@ -232,10 +232,13 @@ def resolve_sources(names: list[str] | None) -> list[str]:
         return list(SYNC_SOURCES)
     chosen = []
     for name in names:
-        config = sources_module.get(name)
+        try:
+            config = sources_module.get(name)
+        except BadInput:  # name the sources sync takes, not every crawl source
+            raise BadInput(f"未知的来源 {name!r}；kb sync 可用的来源：{'、'.join(SYNC_SOURCES)}") from None
         if not config.browse:
-            raise BadInput(f"source {config.name} has no list to sync (use kb crawl {config.name} --query …); "
-                           f"sync knows {', '.join(SYNC_SOURCES)}")
+            raise BadInput(f"来源 {config.name} 没有可同步的列表（请用 kb crawl {config.name} --query …）；"
+                           f"kb sync 可用的来源：{'、'.join(SYNC_SOURCES)}")
         if config.name not in chosen:
             chosen.append(config.name)
     return chosen
@@ -254,7 +257,7 @@ def sync(names: list[str] | None = None, since: str | None = None, max_pages: in
     home_dir = paths.home_dir(home)
     corpus = paths.corpus_dir(corpus_dir)
     if not (corpus / STANDARDS_FILE).exists():
-        raise BadInput(f"{corpus} has no {STANDARDS_FILE}; give the corpus with --corpus")
+        raise BadInput(f"{corpus} 中没有 {STANDARDS_FILE}；请用 --corpus 指定语料目录")
     emit = progress or (lambda event: None)
     report = SyncReport()
     for position, name in enumerate(chosen, 1):

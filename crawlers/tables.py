@@ -49,7 +49,7 @@ _LIST_SEP = re.compile(r"\s*[、，,；;\n]\s*")
 @dataclass
 class TableImport:
     records: list[Record] = field(default_factory=list)
-    errors: list[str] = field(default_factory=list)  # "file:row N: reason"
+    errors: list[str] = field(default_factory=list)  # "file：第 N 行：reason"
 
 
 def _date(value) -> str:
@@ -98,7 +98,7 @@ def row_record(values: dict[str, object], source: Source, warnings: list[str] | 
         elif name == "status":
             fields[name] = normalize_status(str(value))
             if fields[name] == "unknown" and str(value).strip() not in ("未知", "unknown"):
-                warnings.append(f"unknown status {str(value).strip()[:40]!r}, stored as 未知")
+                warnings.append(f"未知的状态 {str(value).strip()[:40]!r}，记为未知")
         elif name == "force":
             fields[name] = FORCE_WORDS.get(str(value).strip())
         else:
@@ -107,7 +107,7 @@ def row_record(values: dict[str, object], source: Source, warnings: list[str] | 
     for name in ("replaces", "replaced_by"):
         if own in fields.get(name, []):
             fields[name] = [n for n in fields[name] if n != own]
-            warnings.append(f"{own} cannot replace itself; left out of {name}")
+            warnings.append(f"{own} 不能代替自身；已从 {name} 中去掉")
     return Record.for_number(numbers_[0], **fields)
 
 
@@ -119,7 +119,7 @@ def _rows_from_csv(data: bytes, path: Path) -> list[list]:
         except UnicodeDecodeError:
             continue
     else:
-        raise ParseError(f"{path} is neither UTF-8 nor GB18030 text")
+        raise ParseError(f"{path} 不是 UTF-8 或 GB18030 编码的文本")
     rows: list[list] = []
     reader = csv.reader(io.StringIO(text))
     while True:
@@ -128,7 +128,7 @@ def _rows_from_csv(data: bytes, path: Path) -> list[list]:
         except StopIteration:
             return rows
         except csv.Error as exc:  # a field over csv.field_size_limit(), say: this row only
-            rows.append(Unreadable(f"unreadable CSV row ({exc})"))
+            rows.append(Unreadable(f"无法读取的 CSV 行（{exc}）"))
 
 
 def _rows_from_xlsx(path: Path, sheet: str | None) -> list[list]:
@@ -138,10 +138,10 @@ def _rows_from_xlsx(path: Path, sheet: str | None) -> list[list]:
     try:
         book = openpyxl.load_workbook(path, read_only=True, data_only=True)
     except (InvalidFileException, zipfile.BadZipFile, OSError, KeyError, ValueError) as exc:
-        raise ParseError(f"{path} is not a readable XLSX workbook ({exc.__class__.__name__})") from None
+        raise ParseError(f"{path} 不是可读取的 XLSX 工作簿（{exc.__class__.__name__}）") from None
     try:
         if sheet and sheet not in book.sheetnames:
-            raise BadInput(f"{path} has no sheet {sheet!r}; it has {', '.join(book.sheetnames)}")
+            raise BadInput(f"{path} 中没有工作表 {sheet!r}；现有的工作表：{'、'.join(book.sheetnames)}")
         ws = book[sheet] if sheet else book.worksheets[0]
         return [list(row) for row in ws.iter_rows(values_only=True)]
     finally:
@@ -155,24 +155,24 @@ def read_rows(path: Path, sheet: str | None = None) -> list[list]:
     try:
         return _rows_from_csv(path.read_bytes(), path)
     except OSError as exc:
-        raise ParseError(f"cannot read {path}: {exc.strerror}") from None
+        raise ParseError(f"无法读取 {path}：{exc.strerror}") from None
 
 
 def import_table(path: Path, sheet: str | None = None) -> TableImport:
     """Records from a CSV or XLSX list; needs at least a 标准号 column."""
     rows = read_rows(path, sheet)
     if not rows:
-        raise ParseError(f"{path} is empty")
+        raise ParseError(f"{path} 是空的")
     mapping = header_map(rows[0])
     if "number" not in mapping.values():
-        raise BadInput(f"{path} has no standard-number column (标准号); its headers are "
-                       f"{', '.join(str(h) for h in rows[0] if h)}")
+        raise BadInput(f"{path} 中没有标准号列；现有的表头："
+                       f"{'、'.join(str(h) for h in rows[0] if h)}")
     data = path.read_bytes()
     source = Source(source="table", url=path.resolve().as_uri(), content_hash=sha256(data))
     result = TableImport()
     for rowno, row in enumerate(rows[1:], 2):
         if isinstance(row, Unreadable):
-            result.errors.append(f"{path.name}:row {rowno}: {row}")
+            result.errors.append(f"{path.name}：第 {rowno} 行：{row}")
             continue
         if not any(v not in (None, "") for v in row):
             continue
@@ -181,6 +181,6 @@ def import_table(path: Path, sheet: str | None = None) -> TableImport:
         try:
             result.records.append(row_record(values, source, warnings))
         except (NumberError, ValueError) as exc:
-            result.errors.append(f"{path.name}:row {rowno}: {exc}")
-        result.errors += [f"{path.name}:row {rowno}: {w}" for w in warnings]
+            result.errors.append(f"{path.name}：第 {rowno} 行：{exc}")
+        result.errors += [f"{path.name}：第 {rowno} 行：{w}" for w in warnings]
     return result

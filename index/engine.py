@@ -135,7 +135,7 @@ class Filters:
 
     def __post_init__(self):
         if self.year and not 1000 <= int(self.year) <= 9999:
-            raise BadQuery(f"--year {self.year} 不是四位年份（例如 2026）")
+            raise BadQuery(f"--year {self.year} 不是四位数的年份（如 2026）")
 
     def terms(self) -> list[tuple[str, str]]:
         return [(name, value) for name, value in (("level", self.level), ("status", self.status),

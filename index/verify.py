@@ -36,11 +36,11 @@ def _hashes_check(generation: store.Generation) -> tuple[bool, str]:
     try:
         hashes = generation.record_hashes
     except (OSError, ValueError) as exc:
-        return False, f"{store.HASHES} does not read: {type(exc).__name__} (run `kb index rebuild`)"
+        return False, f"{store.HASHES} 无法读取：{type(exc).__name__}（请运行 `kb index rebuild`）"
     if not isinstance(hashes, dict) or len(hashes) != generation.meta.get("records") \
             or not all(isinstance(v, str) for v in hashes.values()):
-        return False, f"{store.HASHES} does not hold one hash per record (run `kb index rebuild`)"
-    return True, f"{len(hashes)} record hashes"
+        return False, f"{store.HASHES} 不是每条记录一个哈希（请运行 `kb index rebuild`）"
+    return True, f"{len(hashes)} 条记录的哈希"
 
 
 def verify(index_dir: Path, corpus_dir: Path, sample: int = SAMPLE, seed: int = 0) -> dict:

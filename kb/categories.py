@@ -190,6 +190,7 @@ class UserVocabulary:
     synonyms: list[list[str]] = field(default_factory=list)
 
 
+_PART_LABELS = {"name part": "类目名称中的词", "scope part": "范围说明中的词"}
 _LIST_SPLIT = re.compile(r"\s*[|、;；,，]\s*")
 
 
@@ -200,7 +201,7 @@ def _words(value, where: str) -> list[str]:
         return [w for w in _LIST_SPLIT.split(value.strip()) if w]
     if isinstance(value, list) and all(isinstance(v, (str, int, float)) for v in value):
         return [str(v).strip() for v in value if str(v).strip()]
-    raise BadInput(f"{where}: expected a word or a list of words, got {type(value).__name__}")
+    raise BadInput(f"{where}：应为一个词或词的列表，实为 {type(value).__name__}")
 
 
 def _yaml_user(path: Path, text: str) -> UserVocabulary:
@@ -211,37 +212,37 @@ def _yaml_user(path: Path, text: str) -> UserVocabulary:
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"{path}:{mark.line + 1}" if mark else str(path)
-        problem = getattr(exc, "problem", None) or "invalid YAML"
-        raise BadInput(f"user vocabulary {where}: {problem}") from None
+        problem = getattr(exc, "problem", None) or "无效的 YAML"
+        raise BadInput(f"用户词表 {where}：YAML 有误：{problem}") from None
     if data is None:
         data = {}
     if not isinstance(data, dict):
-        raise BadInput(f"user vocabulary {path}: expected a mapping with 'categories' and/or 'synonyms'")
+        raise BadInput(f"用户词表 {path}：应为含 'categories' 和/或 'synonyms' 的映射")
     unknown = set(data) - {"categories", "synonyms"}
     if unknown:
-        raise BadInput(f"user vocabulary {path}: unknown key(s) {', '.join(sorted(map(str, unknown)))}"
-                       " (expected 'categories' and/or 'synonyms')")
+        raise BadInput(f"用户词表 {path}：未知的键 {'、'.join(sorted(map(str, unknown)))}"
+                       "（应为 'categories' 和/或 'synonyms'）")
     user = UserVocabulary(str(path))
     categories = data.get("categories") or []
     if not isinstance(categories, list):
-        raise BadInput(f"user vocabulary {path}: 'categories' must be a list")
+        raise BadInput(f"用户词表 {path}：'categories' 须为列表")
     for i, item in enumerate(categories, 1):
-        where = f"user vocabulary {path}: category {i}"
+        where = f"用户词表 {path}：第 {i} 个类目"
         if not isinstance(item, dict) or not item.get("code"):
-            raise BadInput(f"{where}: each category needs a 'code'")
+            raise BadInput(f"{where}：每个类目都须有 'code'")
         extra = set(item) - {"code", "name", "parent", "terms"}
         if extra:
-            raise BadInput(f"{where}: unknown key(s) {', '.join(sorted(map(str, extra)))}")
+            raise BadInput(f"{where}：未知的键 {'、'.join(sorted(map(str, extra)))}")
         user.categories.append(UserCategory(str(item["code"]).strip(), str(item.get("name") or "").strip(),
                                             str(item.get("parent") or "").strip(),
                                             _words(item.get("terms"), where), i))
     synonyms = data.get("synonyms") or []
     if not isinstance(synonyms, list):
-        raise BadInput(f"user vocabulary {path}: 'synonyms' must be a list of groups")
+        raise BadInput(f"用户词表 {path}：'synonyms' 须为同义词组的列表")
     for i, group in enumerate(synonyms, 1):
-        words = _words(group, f"user vocabulary {path}: synonym group {i}")
+        words = _words(group, f"用户词表 {path}：第 {i} 组同义词")
         if len(words) < 2:
-            raise BadInput(f"user vocabulary {path}: synonym group {i} needs at least two words")
+            raise BadInput(f"用户词表 {path}：第 {i} 组同义词至少要有两个词")
         user.synonyms.append(words)
     return user
 
@@ -252,21 +253,21 @@ def _csv_user(path: Path, text: str) -> UserVocabulary:
         return UserVocabulary(str(path))
     header = [h.strip().lower() for h in rows[0]]
     if "code" not in header:
-        raise BadInput(f"user vocabulary {path}:1: the header must name a 'code' column "
-                       "(columns: code,name,parent,terms,synonyms)")
+        raise BadInput(f"用户词表 {path}:1：表头须有 'code' 列"
+                       "（可用的列：code,name,parent,terms,synonyms）")
     unknown = set(header) - {"code", "name", "parent", "terms", "synonyms", ""}
     if unknown:
-        raise BadInput(f"user vocabulary {path}:1: unknown column(s) {', '.join(sorted(unknown))}")
+        raise BadInput(f"用户词表 {path}:1：未知的列 {'、'.join(sorted(unknown))}")
     user = UserVocabulary(str(path))
     for lineno, row in enumerate(rows[1:], 2):
         if not any(cell.strip() for cell in row):
             continue
         if len(row) > len(header):
-            raise BadInput(f"user vocabulary {path}:{lineno}: {len(row)} fields, the header has {len(header)}")
+            raise BadInput(f"用户词表 {path}:{lineno}：有 {len(row)} 个字段，表头只有 {len(header)} 个")
         values = dict(zip(header, (cell.strip() for cell in row)))
         if not values.get("code"):
-            raise BadInput(f"user vocabulary {path}:{lineno}: the code is empty")
-        where = f"user vocabulary {path}:{lineno}"
+            raise BadInput(f"用户词表 {path}:{lineno}：code 为空")
+        where = f"用户词表 {path}:{lineno}"
         user.categories.append(UserCategory(values["code"], values.get("name", ""), values.get("parent", ""),
                                             _words(values.get("terms"), where), lineno))
         synonyms = _words(values.get("synonyms"), where)
@@ -293,17 +294,17 @@ def load_user_vocabulary(path: str | Path) -> UserVocabulary:
     try:
         text = file.read_text(encoding="utf-8-sig")
     except FileNotFoundError:
-        raise BadInput(f"user vocabulary {file} does not exist") from None
+        raise BadInput(f"用户词表 {file} 不存在") from None
     except OSError as exc:
-        raise BadInput(f"cannot read user vocabulary {file}: {exc.strerror}") from None
+        raise BadInput(f"无法读取用户词表 {file}：{exc.strerror}") from None
     except UnicodeDecodeError:
-        raise BadInput(f"user vocabulary {file} is not UTF-8") from None
+        raise BadInput(f"用户词表 {file} 不是 UTF-8 编码") from None
     suffix = file.suffix.lower()
     if suffix in (".yaml", ".yml"):
         return _yaml_user(file, text)
     if suffix == ".csv":
         return _csv_user(file, text)
-    raise BadInput(f"user vocabulary {file}: use a .yaml, .yml or .csv file")
+    raise BadInput(f"用户词表 {file}：请用 .yaml、.yml 或 .csv 文件")
 
 
 # -- the vocabulary ------------------------------------------------------------------
@@ -370,7 +371,7 @@ class Vocabulary:
 
     def _add_refs(self, category: Category) -> None:
         for ref in category.refs:
-            note = f"{category.code} note: {ref.term}入{ref.target}"
+            note = f"{category.code} 说明：{ref.term}入{ref.target}"
             targets = self.taxonomy.expand(ref.target)
             if 0 < len(targets) <= 3:
                 for target in targets:
@@ -386,17 +387,17 @@ class Vocabulary:
     def _add_user(self, extension: UserVocabulary) -> None:
         self.user_files.append(extension.path)
         for item in extension.categories:
-            where = f"user vocabulary {extension.path}" + (f":{item.line}" if item.line else "")
+            where = f"用户词表 {extension.path}" + (f":{item.line}" if item.line else "")
             existing = self.taxonomy.get(item.code) or self._user_categories.get(item.code)
             if existing is None:
                 if scheme_of(normalize_code(item.code) or ""):
-                    raise BadInput(f"{where}: {item.code} is not a CCS or ICS code; give your own "
-                                   "categories codes of your own (e.g. ICV)")
+                    raise BadInput(f"{where}：{item.code} 不是 CCS 或 ICS 代码；自定义的类目"
+                                   "请用自己的代码（如 ICV）")
                 if not item.name:
-                    raise BadInput(f"{where}: new category {item.code} needs a name")
+                    raise BadInput(f"{where}：新类目 {item.code} 须有名称")
                 if item.parent and self.taxonomy.get(item.parent) is None \
                         and item.parent not in self._user_categories:
-                    raise BadInput(f"{where}: parent {item.parent} of {item.code} is not a known category")
+                    raise BadInput(f"{where}：{item.code} 的上级 {item.parent} 不是已知的类目")
                 parent = self.taxonomy.get(item.parent)
                 category = Category(item.code, "user", 3, item.name, parent.code if parent else item.parent,
                                     name_terms=tuple(split_terms(item.name) or [item.name]),
@@ -406,9 +407,9 @@ class Vocabulary:
                 self._add_category_terms(category, user=True)
             else:
                 if item.name and item.name != existing.name:
-                    raise BadInput(f"{where}: {existing.code} is {existing.name}, not {item.name}")
+                    raise BadInput(f"{where}：{existing.code} 是{existing.name}，不是{item.name}")
                 if item.parent and item.parent != existing.parent:
-                    raise BadInput(f"{where}: the parent of {existing.code} is {existing.parent or 'none'}")
+                    raise BadInput(f"{where}：{existing.code} 的上级是 {existing.parent or '（无）'}")
                 for term in item.terms:
                     self._add(term, existing.code, "user")
         for group in extension.synonyms:
@@ -566,10 +567,10 @@ class Vocabulary:
         head = word or sense.via or sense.term
         chain = f"{head} ≈ {sense.term}" if head != sense.term else head
         if sense.source == "ref":
-            return f"{chain} → {label} ({sense.note})"
+            return f"{chain} → {label}（{sense.note}）"
         if sense.source in ("name part", "scope part"):
-            return f"{chain} ⊂ {label} ({sense.source.split()[0]} term)"
-        where = {"scope": " (scope note)", "user": " (user vocabulary)"}
+            return f"{chain} ⊂ {label}（{_PART_LABELS.get(sense.source, sense.source)}）"
+        where = {"scope": "（范围说明）", "user": "（用户词表）"}
         return f"{chain} ∈ {label}{where.get(sense.source, '')}"
 
     def extended(self, *user: UserVocabulary) -> "Vocabulary":
@@ -675,9 +676,9 @@ def resolve(query: str, vocabulary: Vocabulary | None = None, limit: int = 10) -
     if code or vocabulary.category(text):
         category = vocabulary.category(code or text) or vocabulary.category(text)
         if category is None:
-            raise NotFound(f"unknown {scheme_of(code).upper()} code {code}",
+            raise NotFound(f"未知的 {scheme_of(code).upper()} 分类号 {code}",
                            hint=_code_hint(vocabulary, code))
-        return [Resolved(category, 1.0, f"code {category.code}")]
+        return [Resolved(category, 1.0, f"分类号 {category.code}")]
 
     found: dict[str, Resolved] = {}
 
@@ -689,7 +690,7 @@ def resolve(query: str, vocabulary: Vocabulary | None = None, limit: int = 10) -
     key = normalize_term(text)
     for category in [*vocabulary.taxonomy, *vocabulary.user_categories]:
         if category.name and normalize_term(category.name) == key and category.scheme != "ics":
-            offer(category.code, 2.0, f"name of {category.label}")
+            offer(category.code, 2.0, f"类目名称 {category.label}")
     for sense in vocabulary.lookup(text):
         offer(sense.code, 1.0 + sense.strength, vocabulary.describe(sense, text))
     if not found:  # a phrase: resolve its words or their heads ("光伏电缆" → 电缆), generic ones last
@@ -701,7 +702,7 @@ def resolve(query: str, vocabulary: Vocabulary | None = None, limit: int = 10) -
                 reason = vocabulary.describe(sense, part)
                 offer(sense.code, 0.5 * sense.strength, reason if part == word else f"{word}: {reason}")
     if not found:
-        raise NotFound(f"no category matches {text!r}", hint=_term_hint(vocabulary, text))
+        raise NotFound(f"没有与 {text!r} 相符的类目", hint=_term_hint(vocabulary, text))
     ranked = sorted(found.values(), key=lambda r: (-r.score, _code_order(r.category)))
     return ranked[:limit]
 
@@ -725,7 +726,7 @@ def _code_hint(vocabulary: Vocabulary, code: str) -> str:
     elif scheme_of(code) == "ics":
         parent = code.rsplit(".", 1)[0] if "." in code else ""
         near = taxonomy.children(parent)[:3] if parent in taxonomy else []
-    return "nearby: " + ", ".join(c.label for c in near) if near else ""
+    return "相近的类目：" + "，".join(c.label for c in near) if near else ""
 
 
 def _term_hint(vocabulary: Vocabulary, text: str) -> str:
@@ -738,9 +739,9 @@ def _term_hint(vocabulary: Vocabulary, text: str) -> str:
         candidates = sorted((t for t in vocabulary.terms() if chars & set(t) and len(t) >= 2),
                             key=lambda t: (-len(chars & set(t)), len(t)))[:5]
     if not candidates:
-        return "try a CCS code such as K13 or a product word such as 电缆"
+        return "请试试 CCS 分类号（如 K13）或产品词（如 电缆）"
     shown = []
     for term in candidates:
         senses = vocabulary.direct(term)
         shown.append(f"{term} ({senses[0].code})" if senses else term)
-    return "did you mean: " + ", ".join(shown)
+    return "是否要找：" + "，".join(shown)

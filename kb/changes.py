@@ -171,18 +171,18 @@ _ENTRY_LISTS = ("ccs", "replaces", "replaced_by")
 def _entry_problem(data) -> str:
     """Why a log line is not a change entry ("" if it is one): each field of its own type."""
     if not isinstance(data, dict) or not data.get("number"):
-        return "not a change entry"
+        return "不是变更条目"
     if data.get("change") not in CHANGE_KINDS:
-        return f"change {str(data.get('change'))[:40]!r} is not one of {', '.join(CHANGE_KINDS)}"
+        return f"change {str(data.get('change'))[:40]!r} 不是 {'、'.join(CHANGE_KINDS)} 之一"
     for name in _ENTRY_TEXT:
         if not isinstance(data.get(name, ""), (str, type(None))):
-            return f"{name} must be a string"
+            return f"{name} 须为字符串"
     for name in _ENTRY_LISTS:
         value = data.get(name, [])
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-            return f"{name} must be a list of strings"
+            return f"{name} 须为字符串列表"
     if not isinstance(data.get("fields", {}), dict):
-        return "fields must be an object"
+        return "fields 须为对象"
     return ""
 
 

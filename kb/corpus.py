@@ -69,13 +69,13 @@ def iter_jsonl(path: Path) -> Iterator[tuple[int, dict | None, str]]:
                 try:
                     data = json.loads(line)
                 except json.JSONDecodeError as exc:
-                    yield lineno, None, f"invalid JSON ({exc.msg} at column {exc.colno})"
+                    yield lineno, None, f"无效的 JSON（第 {exc.pos + 1} 个字符：{exc.msg}）"
                     continue
                 except RecursionError:
-                    yield lineno, None, "invalid JSON (nested too deeply)"
+                    yield lineno, None, "无效的 JSON（嵌套过深）"
                     continue
                 if "\\u" in line and has_surrogate(data):
-                    yield lineno, None, "a lone surrogate (\\ud800-\\udfff) is not valid Unicode text"
+                    yield lineno, None, "孤立的代理字符（\\ud800-\\udfff）不是有效的 Unicode 文本"
                     continue
                 yield lineno, data, ""
         except UnicodeDecodeError as exc:
@@ -95,11 +95,14 @@ def load_objects(path: Path, build: Callable[[dict], T]) -> tuple[dict[str, T], 
             continue
         try:
             obj = build(data)
-        except (KbError, TypeError, ValueError, AttributeError) as exc:
+        except KbError as exc:
             errors.append(LineError(str(path), lineno, str(exc)))
             continue
+        except (TypeError, ValueError, AttributeError) as exc:
+            errors.append(LineError(str(path), lineno, f"无法读取的一行（{type(exc).__name__}: {exc}）"))
+            continue
         if obj.id in objects:
-            errors.append(LineError(str(path), lineno, f"duplicate id {obj.id!r}"))
+            errors.append(LineError(str(path), lineno, f"重复的 id {obj.id!r}"))
             continue
         objects[obj.id] = obj
     return objects, errors
@@ -131,7 +134,7 @@ def _write_temp(path: Path, lines: Iterable[str]) -> tuple[str, str]:
             os.fsync(handle.fileno())
     except OSError as exc:
         Path(tmp).unlink(missing_ok=True)
-        raise CorpusError(f"cannot write {path}: {exc.strerror}; nothing was changed") from exc
+        raise CorpusError(f"无法写入 {path}：{exc.strerror}；没有改动任何内容") from exc
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
@@ -221,9 +224,9 @@ def corpus_write(corpus_dir: Path, wait: float = 120.0,
         lock = filelock.FileLock(str(corpus_dir / LOCK_FILE), timeout=wait)
         lock.acquire()
     except filelock.Timeout:
-        raise Locked(f"another process is writing {corpus_dir / standards_name}") from None
+        raise Locked(f"另一个进程正在写入 {corpus_dir / standards_name}") from None
     except OSError as exc:
-        raise CorpusError(f"cannot write to {corpus_dir}: {exc.strerror}") from exc
+        raise CorpusError(f"无法写入 {corpus_dir}：{exc.strerror}") from exc
     try:
         recover(corpus_dir)
         transaction = held[key] = CorpusWrite(corpus_dir)
@@ -296,7 +299,7 @@ def append_log(path: Path, entries: list[dict]) -> None:
             handle.flush()
             os.fsync(handle.fileno())
     except OSError as exc:
-        raise CorpusError(f"cannot append to {path}: {exc.strerror}") from exc
+        raise CorpusError(f"无法追加写入 {path}：{exc.strerror}") from exc
 
 
 def _cut_torn_tail(path: Path) -> None:
@@ -427,7 +430,7 @@ def merge(existing: dict[str, Record], incoming: Iterable[Record]) -> MergeResul
     for record in incoming:
         key = numbers.canonical(record.number)
         if key != record.id:
-            raise CorpusError(f"record id {record.id!r} is not the canonical number {key!r}")
+            raise CorpusError(f"记录 id {record.id!r} 不是规范编号 {key!r}")
         records[key] = merge_record(records[key], record) if key in records else record
         touched.append(key)
     apply_replacements(records)

@@ -33,7 +33,7 @@ class Source:
     @classmethod
     def from_dict(cls, data: dict) -> "Source":
         if not isinstance(data, dict):
-            raise CorpusError(f"a source must be a JSON object, not {_json_type(data)}")
+            raise CorpusError(f"source 须为 JSON 对象，而不是{_json_type(data)}")
         return cls(**{k: str(data.get(k) or "") for k in ("source", "url", "fetched_at", "content_hash")})
 
 
@@ -95,21 +95,21 @@ class Record:
     def from_dict(cls, data: dict) -> "Record":
         """Validate one corpus line; raise CorpusError naming the bad field."""
         if not isinstance(data, dict):
-            raise CorpusError("a record must be a JSON object")
+            raise CorpusError("一条记录须为 JSON 对象")
         schema = data.get("schema", SCHEMA_VERSION)
         if schema != SCHEMA_VERSION:
-            raise CorpusError(f"record schema {schema} is not {SCHEMA_VERSION}")
+            raise CorpusError(f"记录的 schema {schema} 不是 {SCHEMA_VERSION}")
         known = {f.name for f in fields(cls)}
         unknown = set(data) - known
         if unknown:
-            raise CorpusError(f"unknown field(s): {', '.join(sorted(unknown))}")
+            raise CorpusError(f"未知的字段：{'、'.join(sorted(unknown))}")
         for required in ("id", "number"):
             if not data.get(required):
-                raise CorpusError(f"missing {required!r}")
+                raise CorpusError(f"缺少 {required!r}")
         values = dict(data)
         sources = data.get("sources") or []
         if not isinstance(sources, list):
-            raise CorpusError(f"sources must be a list, not {_json_type(sources)}")
+            raise CorpusError(f"sources 须为列表，而不是{_json_type(sources)}")
         values["sources"] = [Source.from_dict(s) for s in sources]
         record = cls(**values)
         record.validate()
@@ -120,27 +120,27 @@ class Record:
         for name in _TEXT_FIELD_NAMES:
             value = getattr(self, name)
             if type(value) is not str:
-                raise CorpusError(f"{_name(self)}: {name} must be a string, not {_json_type(value)}")
+                raise CorpusError(f"{_name(self)}：{name} 须为字符串，而不是{_json_type(value)}")
         for name in _LIST_FIELDS:
             value = getattr(self, name)
             if type(value) is not list or any(type(v) is not str for v in value):
-                raise CorpusError(f"{_name(self)}: {name} must be a list of strings")
+                raise CorpusError(f"{_name(self)}：{name} 须为字符串列表")
         if self.force is not None and self.force not in FORCE_LABELS:
-            raise CorpusError(f"{self.id}: force {self.force!r} is not one of {', '.join(FORCE_LABELS)}")
+            raise CorpusError(f"{self.id}：force {self.force!r} 不是 {'、'.join(FORCE_LABELS)} 之一")
         if type(self.schema) is not int:
-            raise CorpusError(f"{self.id}: schema must be a number")
+            raise CorpusError(f"{self.id}：schema 须为数字")
         if self.kind not in KINDS:
-            raise CorpusError(f"{self.id}: kind {self.kind!r} is not one of {', '.join(KINDS)}")
+            raise CorpusError(f"{self.id}：kind {self.kind!r} 不是 {'、'.join(KINDS)} 之一")
         if self.level and self.level not in LEVELS:
-            raise CorpusError(f"{self.id}: level {self.level!r} is not one of {', '.join(LEVELS)}")
+            raise CorpusError(f"{self.id}：level {self.level!r} 不是 {'、'.join(LEVELS)} 之一")
         if self.status not in STATUSES:
-            raise CorpusError(f"{self.id}: status {self.status!r} is not one of {', '.join(STATUSES)}")
+            raise CorpusError(f"{self.id}：status {self.status!r} 不是 {'、'.join(STATUSES)} 之一")
         for name in ("issue_date", "implementation_date", "withdrawal_date"):
             value = getattr(self, name)
             if value and not _is_date(value):
-                raise CorpusError(f"{self.id}: {name} {value[:40]!r} is not a date (YYYY-MM-DD)")
+                raise CorpusError(f"{self.id}：{name} {value[:40]!r} 不是日期（YYYY-MM-DD）")
         if self.number in self.replaces or self.number in self.replaced_by:
-            raise CorpusError(f"{self.id}: a standard cannot replace itself")
+            raise CorpusError(f"{self.id}：标准不能代替自身")
 
     # -- serialization --------------------------------------------------------
 
@@ -222,8 +222,8 @@ def _is_date(value: str) -> bool:
 
 
 def _json_type(value) -> str:
-    return {dict: "an object", list: "a list", str: "a string", int: "a number", float: "a number",
-            bool: "true/false", type(None): "null"}.get(type(value), type(value).__name__)
+    return {dict: "对象", list: "列表", str: "字符串", int: "数字", float: "数字",
+            bool: " true/false", type(None): " null"}.get(type(value), " " + type(value).__name__)
 
 
 def _name(record: Record) -> str:
@@ -244,7 +244,7 @@ def has_surrogate(value) -> bool:
 def check_text(record: Record) -> None:
     """Raise CorpusError if a field holds a lone surrogate (untrusted JSON pages can)."""
     if has_surrogate(record.to_dict()):
-        raise CorpusError(f"{_name(record)}: a field holds a lone surrogate (not valid Unicode text)")
+        raise CorpusError(f"{_name(record)}：某个字段含有孤立的代理字符（不是有效的 Unicode 文本）")
 
 
 def effective_status(record: Record, today: dt.date | None = None) -> str:

@@ -720,6 +720,7 @@ def render_cover(result: dict) -> None:
     console.print(f"共 {counts['standards']} 条标准，在用 {counts['in_force']} 条（状态未确认 {counts['unconfirmed']} 条）")
     dated = any(row["implementation_date"] for row in result["standards"])
     replaced = any(row["replaced_by"] for row in result["standards"])
+    narrow = console.width < COVER_WIDE_COLUMNS
     group = None
     table = None
     for row in result["standards"]:
@@ -728,6 +729,13 @@ def render_cover(result: dict) -> None:
                 console.print(table)
             group = row["level_group"]
             table = Table(title=row["level_label"], title_justify="left", expand=False)
+            if narrow:  # four columns: the title cell also holds what replaced it and why it matched
+                table.add_column("标准号", no_wrap=True)
+                table.add_column("标准名称 · 匹配依据", overflow="fold")
+                table.add_column("状态 · 发布日期", no_wrap=True)
+                table.add_column("标龄", no_wrap=True)
+                _cover_narrow_row(table, row, dated)
+                continue
             table.add_column("标准号", no_wrap=True)
             table.add_column("标准名称", overflow="fold", ratio=3)
             table.add_column("状态", no_wrap=True)
@@ -738,14 +746,37 @@ def render_cover(result: dict) -> None:
             if replaced:
                 table.add_column("被代替为", overflow="fold")
             table.add_column("匹配依据", overflow="fold", ratio=2)
+        if narrow:
+            _cover_narrow_row(table, row, dated)
+            continue
         age = "" if row["age_years"] is None else f"{row['age_years']:g}"
         cells = [escape(row["number"]), escape(row["title"]), _status_cell(row), escape(row["issue_date"])]
         cells += [escape(row["implementation_date"])] if dated else []
         cells += [age] + ([escape("、".join(row["replaced_by"]))] if replaced else [])
-        table.add_row(*cells, escape(row["match"]))
+        table.add_row(*cells, _match_lines(row["match"]))
     if table is not None:
         console.print(table)
     _notes(result["notes"])
+
+
+COVER_WIDE_COLUMNS = 110  # narrower terminals get four columns, so nothing folds a number or a date
+
+
+def _match_lines(match: str) -> str:
+    """One reason a line (分类 J55（推断）；⏎标题含“数控机床”): a fold never strands 分类 from its code."""
+    return "；\n".join(escape(part) for part in match.split("；"))
+
+
+def _cover_narrow_row(table: Table, row: dict, dated: bool) -> None:
+    title = escape(row["title"])
+    if row["replaced_by"]:
+        title += f"\n[dim]被代替为 {escape('、'.join(row['replaced_by']))}[/]"
+    title += f"\n[dim]依据：{_match_lines(row['match'])}[/]"
+    status = _status_cell(row) + (f"\n{escape(row['issue_date'])}" if row["issue_date"] else "")
+    if dated and row["implementation_date"]:
+        status += f"\n实施 {escape(row['implementation_date'])}"
+    age = "" if row["age_years"] is None else f"{row['age_years']:g}"
+    table.add_row(escape(row["number"]), title, status, age)
 
 
 NOT_IN_KB_LABEL = "知识库未收录"

@@ -95,9 +95,9 @@ class Category:
     @classmethod
     def from_dict(cls, data: dict) -> "Category":
         if not isinstance(data, dict):
-            raise CorpusError("a category must be a JSON object")
+            raise CorpusError("类目须为 JSON 对象")
         if data.get("schema") != TAXONOMY_SCHEMA:
-            raise CorpusError(f"taxonomy schema {data.get('schema')!r} is not {TAXONOMY_SCHEMA}")
+            raise CorpusError(f"分类表的 schema {data.get('schema')!r} 不是 {TAXONOMY_SCHEMA}")
         try:
             category = cls(
                 code=str(data["code"]),
@@ -112,9 +112,9 @@ class Category:
                 published_code=str(data.get("published_code") or ""),
             )
         except (KeyError, TypeError, ValueError) as exc:
-            raise CorpusError(f"bad category {data.get('code', '?')!r}: {exc}") from exc
+            raise CorpusError(f"无法读取的类目 {data.get('code', '?')!r}：{type(exc).__name__}: {exc}") from exc
         if category.scheme not in SCHEMES:
-            raise CorpusError(f"{category.code}: scheme {category.scheme!r} is not one of {', '.join(SCHEMES)}")
+            raise CorpusError(f"{category.code}：scheme {category.scheme!r} 不是 {'、'.join(SCHEMES)} 之一")
         return category
 
 
@@ -127,7 +127,7 @@ class Taxonomy:
         self._repeated: frozenset[str] | None = None
         for category in categories:
             if category.code in self._by_code:
-                raise CorpusError(f"duplicate category code {category.code!r}")
+                raise CorpusError(f"重复的类目代码 {category.code!r}")
             self._by_code[category.code] = category
             self._children.setdefault(category.parent, []).append(category.code)
 
@@ -143,7 +143,7 @@ class Taxonomy:
     def __getitem__(self, code: str) -> Category:
         category = self.get(code)
         if category is None:
-            raise NotFound(f"unknown category code {code!r}")
+            raise NotFound(f"未知的类目代码 {code!r}")
         return category
 
     def get(self, code: str) -> Category | None:
@@ -255,8 +255,8 @@ def taxonomy_path(corpus: str | Path | None = None) -> Path:
 def read_taxonomy(path: Path) -> Taxonomy:
     """Read a taxonomy JSONL file; raise CorpusError on the first bad line."""
     if not path.exists():
-        raise CorpusError(f"taxonomy file {path} does not exist",
-                          hint="run kb.taxonomy.import_taxonomy to create it")
+        raise CorpusError(f"分类表文件 {path} 不存在",
+                          hint="运行 kb.taxonomy.import_taxonomy 生成它")
     categories = []
     for lineno, data, error in iter_jsonl(path):
         if data is None:
@@ -411,13 +411,13 @@ def _read_csv(path: Path, columns: int) -> list[list[str]]:
         with path.open(encoding="utf-8-sig", newline="") as handle:
             rows = list(csv.reader(handle))
     except OSError as exc:
-        raise CorpusError(f"cannot read {path}: {exc.strerror}") from exc
+        raise CorpusError(f"无法读取 {path}：{exc.strerror}") from exc
     except UnicodeDecodeError as exc:
-        raise CorpusError(f"{path} is not UTF-8 ({exc.reason})") from exc
+        raise CorpusError(f"{path} 不是 UTF-8 编码（{exc.reason}）") from exc
     body = [r for r in rows[1:] if any(cell.strip() for cell in r)]
     for lineno, row in enumerate(body, 2):
         if len(row) < columns:
-            raise CorpusError(f"{path}:{lineno}: expected {columns} columns, found {len(row)}")
+            raise CorpusError(f"{path}:{lineno}: 应有 {columns} 列，实有 {len(row)} 列")
     return [[cell.strip() for cell in row[:columns]] for row in body]
 
 
@@ -436,14 +436,14 @@ def _ccs_categories(ccs_dir: Path, report: ImportReport) -> list[Category]:
         published = ""
         if code in CCS_CORRECTIONS:
             published, code = code, CCS_CORRECTIONS[code]
-            report.corrections.append(f"{published} {name}: corrected to {code}")
+            report.corrections.append(f"{published} {name}：更正为 {code}")
         terms, refs = parse_note(note)
         categories.append(Category(code, "ccs", 3, name, parent, note, tuple(split_name(name)),
                                    tuple(terms), tuple(refs), published))
         m = CCS_RANGE.fullmatch(parent)
         if not m or not CCS_CATEGORY.fullmatch(code) or code[0] != parent[0] \
                 or not int(parent[1:3]) <= int(code[1:3]) <= int(parent[4:6]):
-            report.warnings.append(f"{code} {name} lies outside its parent range {parent}")
+            report.warnings.append(f"{code} {name} 不在其上级范围 {parent} 之内")
     return categories
 
 
@@ -452,7 +452,7 @@ def _ics_categories(ics_file: Path) -> list[Category]:
     try:
         handle = ics_file.open(encoding="utf-8")
     except OSError as exc:
-        raise CorpusError(f"cannot read {ics_file}: {exc.strerror}") from exc
+        raise CorpusError(f"无法读取 {ics_file}：{exc.strerror}") from exc
     with handle:
         for lineno, line in enumerate(handle, 1):
             if not line.strip():
@@ -461,7 +461,7 @@ def _ics_categories(ics_file: Path) -> list[Category]:
                 row = json.loads(line)
                 code, name, level = row["code"], row["name_en"], int(row["level"])
             except (json.JSONDecodeError, KeyError, TypeError, ValueError) as exc:
-                raise CorpusError(f"{ics_file}:{lineno}: not an ICS row ({exc})") from exc
+                raise CorpusError(f"{ics_file}:{lineno}: 不是 ICS 行（{type(exc).__name__}: {exc}）") from exc
             # The source lost the codes its notes point at ("see {ics-code}").
             notes = [n.replace("{ics-code}", "[code not given]") for n in row.get("notes") or []]
             categories.append(Category(code, "ics", level, name, row.get("parent") or "",
@@ -474,13 +474,13 @@ def _check_tree(categories: list[Category], report: ImportReport) -> None:
     seen: set[str] = set()
     for category in categories:
         if category.code in seen:
-            raise CorpusError(f"duplicate category code {category.code!r} in the source")
+            raise CorpusError(f"来源中有重复的类目代码 {category.code!r}")
         seen.add(category.code)
         if category.parent and category.parent not in codes:
-            raise CorpusError(f"{category.code}: parent {category.parent!r} does not exist")
+            raise CorpusError(f"{category.code}：上级 {category.parent!r} 不存在")
         for ref in category.refs:
             if ref.target not in codes and not CCS_RANGE.fullmatch(ref.target):
-                report.warnings.append(f"{category.code}: cross-reference target {ref.target} is not a code")
+                report.warnings.append(f"{category.code}：交叉引用的目标 {ref.target} 不是代码")
 
 
 def import_taxonomy(ccs_dir: str | Path, ics_file: str | Path, out_path: str | Path) -> ImportReport:

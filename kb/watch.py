@@ -182,7 +182,7 @@ def change_watch(home: Path, action: str, texts: list[str]) -> dict:
                     unchanged.append(item)
             if action == "remove" and unchanged:
                 raise NotFound(f"不在关注列表中：{'、'.join(i.label for i in unchanged)}",
-                               hint="`kb watch list` shows what is watched")
+                               hint="`kb watch list` 列出关注的内容")
             if done:
                 watch.save()
     except Timeout:

@@ -21,7 +21,7 @@ DEBIAN_FONTS = [  # (path, collection index) of fonts-noto-cjk
     ("/usr/share/fonts/opentype/noto/NotoSerifCJK-Regular.ttc", 2),
 ]
 MISSING = ("no CJK font found (fc-match :lang=zh-cn, /usr/share/fonts/opentype/noto): install Debian's "
-           "fonts-noto-cjk (scripts/ensure-chromium does, see README's test command)")
+           "fonts-noto-cjk (scripts/ensure-test-packages does, see README's test command)")
 
 
 def cjk_font() -> tuple[str, int]:

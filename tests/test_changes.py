@@ -189,7 +189,7 @@ def test_cli_bad_since_and_corrupt_log(two_steps):
     log.write_text(log.read_text(encoding="utf-8") + '{"change": "new", "numb\n', encoding="utf-8")
     result = kb(two_steps["corpus"], "changes", "--status", "withdrawn", "--json")
     assert result.exit_code == 0 and len(json.loads(result.stdout)) == 2
-    assert "已跳过" in result.stderr and "invalid JSON" in result.stderr
+    assert "已跳过" in result.stderr and "无效的 JSON" in result.stderr
     assert "Traceback" not in result.output
 
 
@@ -211,10 +211,10 @@ def test_mistyped_change_lines_are_reported_and_the_rest_listed(tmp_path):
     log = list_changes(tmp_path)
     assert [c["number"] for c in log.changes] == ["GB 1-2020"]
     path = tmp_path / CHANGES_FILE
-    assert log.errors == [f"{path}:2: date must be a string",
-                          f"{path}:3: change 'exploded' is not one of new, replaced, withdrawn, status_changed, "
-                          "fields_changed",
-                          f"{path}:4: ccs must be a list of strings",
-                          f"{path}:5: region must be a string"]
+    assert log.errors == [f"{path}:2: date 须为字符串",
+                          f"{path}:3: change 'exploded' 不是 new、replaced、withdrawn、status_changed、"
+                          "fields_changed 之一",
+                          f"{path}:4: ccs 须为字符串列表",
+                          f"{path}:5: region 须为字符串"]
     shown = CliRunner().invoke(cli.app, ["--corpus", str(tmp_path), "changes"])
     assert shown.exit_code == 0 and "GB 1-2020" in shown.stdout

@@ -63,13 +63,13 @@ def synthetic_docx_with(part: str, size: int) -> bytes:
 def test_pdf_with_a_flate_bomb_is_refused():
     body = synthetic_flate_pdf(limits.MAX_STREAM_BYTES + (1 << 20))
     assert len(body) < 200_000
-    with pytest.raises(ParseError, match=r"^bomb\.pdf: a PDF stream inflates past 64 MB \(a decompression bomb\?\)$"):
+    with pytest.raises(ParseError, match=r"^bomb\.pdf：一个 PDF 数据流解压后超过 64 MB（是解压炸弹？）$"):
         pdf_lines(body, "bomb.pdf")
 
 
 def test_docx_part_that_expands_past_the_limit_is_refused():
     body = synthetic_docx_with("word/media/big.xml", limits.MAX_PART_BYTES + (1 << 20))
-    with pytest.raises(ParseError, match=r"^bomb\.docx: part word/media/big\.xml expands to 65 MB"):
+    with pytest.raises(ParseError, match=r"^bomb\.docx：部件 word/media/big\.xml 解压后为 65 MB"):
         read_docx(body, "bomb.docx")
 
 
@@ -79,7 +79,7 @@ def test_zip_bomb_of_many_parts_is_refused_from_its_directory():
         archive.writestr("word/document.xml", "<w:document/>")
         for n in range(5):
             archive.writestr(f"word/media/image{n}.bin", bytes(60 << 20))
-    with pytest.raises(ParseError, match=r"expands to 300 MB \(the limit is 256 MB; a zip bomb\?\)"):
+    with pytest.raises(ParseError, match=r"解压后为 300 MB（上限为 256 MB；是压缩炸弹？）"):
         docx_content(buffer.getvalue(), "bomb.docx")
 
 
@@ -132,8 +132,8 @@ def test_a_fifo_a_device_and_a_huge_file_are_refused_without_reading(tmp_path, i
     huge = tmp_path / "synthetic_huge.txt"
     with open(huge, "wb") as handle:
         handle.truncate(1 << 30)  # sparse: 1 GB without the disk space
-    for path, message in [(fifo, "not a regular file"), (Path("/dev/zero"), "not a regular file"),
-                          (huge, "file too large (1024 MB; the limit is 64 MB)")]:
+    for path, message in [(fifo, "不是普通文件"), (Path("/dev/zero"), "不是普通文件"),
+                          (huge, "文件过大（1024 MB；上限为 64 MB）")]:
         with pytest.raises(ParseError, match=message.replace("(", r"\(").replace(")", r"\)")):
             limits.read_file(path)
         report = check_paths([path], index)

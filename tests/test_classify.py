@@ -46,7 +46,7 @@ def test_real_yd_cable_title_goes_to_k13_by_the_note_cross_reference():
     record = announced("YD/T 6955-2026")  # 通信电缆 物理发泡聚乙烯绝缘纵包铝带外导体辐射型漏泄同轴电缆
     top = classify(record)[0]
     assert top.code == "K13"
-    assert top.reason.startswith("title term 通信电缆 → K13 电缆及其附件 (S71 note: 通信电缆入K13)")
+    assert top.reason.startswith("title term 通信电缆 → K13 电缆及其附件（S71 说明：通信电缆入K13）")
 
 
 def test_real_yd_record_lands_in_m():
@@ -58,7 +58,7 @@ def test_real_yd_record_lands_in_m():
 
 def test_title_with_cable_gets_k_without_any_number():
     top = classify(Record(id="?", number="?", title="额定电压0.6/1kV电力电缆"))[0]
-    assert (top.code, top.reason) == ("K13", "title term 电力电缆 ∈ K13 电缆及其附件 (scope note)")
+    assert (top.code, top.reason) == ("K13", "title term 电力电缆 ∈ K13 电缆及其附件（范围说明）")
 
 
 def test_sector_alone_gives_the_letter_when_the_title_says_nothing_known():
@@ -111,7 +111,7 @@ def test_user_category_can_be_assigned(tmp_path):
     vocabulary = load_vocabulary([path])
     top = classify(Record(id="?", number="?", title="车路协同 路侧单元技术要求"), vocabulary)[0]
     assert (top.code, top.scheme) == ("ICV", "user")
-    assert top.reason == "title term 车路协同 ∈ ICV 智能网联汽车 (user vocabulary)"
+    assert top.reason == "title term 车路协同 ∈ ICV 智能网联汽车（用户词表）"
 
 
 def test_every_announcement_record_gets_bounded_confidences_and_reasons():

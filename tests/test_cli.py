@@ -107,7 +107,7 @@ def test_corrupt_corpus_line_is_reported_and_the_rest_load(tmp_path):
     (corpus / "standards.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
     result = runner.invoke(cli.app, ["--index", str(tmp_path / "ix"), "--corpus", str(corpus), "build"])
     assert result.exit_code == 1
-    assert f"{corpus / 'standards.jsonl'}:3: invalid JSON" in result.stderr
+    assert f"{corpus / 'standards.jsonl'}:3: 无效的 JSON" in result.stderr
     assert "其余 1461 条记录已建入索引" in result.stderr
     found = runner.invoke(cli.app, ["--index", str(tmp_path / "ix"), "--corpus", str(corpus), "get", "DB23/T 2419-2026"])
     assert found.exit_code == 0

@@ -21,17 +21,17 @@ def line(**changes) -> str:
 
 
 MISTYPED = [
-    (line(number=123), "GB 1-2020: number must be a string, not a number"),
-    (line(sources=["x"]), "a source must be a JSON object, not a string"),
-    (line(sources="x"), "sources must be a list, not a string"),
-    (line(ccs=[13]), "GB 1-2020: ccs must be a list of strings"),
-    (line(title={}), "GB 1-2020: title must be a string, not an object"),
-    (line(title="\ud800"), "a lone surrogate (\\ud800-\\udfff) is not valid Unicode text"),
-    ("[" * 100_000 + "]" * 100_000, "invalid JSON (nested too deeply)"),
-    (line(issue_date="2026-99-99"), "GB 1-2020: issue_date '2026-99-99' is not a date (YYYY-MM-DD)"),
-    (line(replaces=[["x"]]), "GB 1-2020: replaces must be a list of strings"),
-    (line(force=7), "GB 1-2020: force 7 is not one of mandatory, recommended, guidance"),
-    (line(replaces=["GB 1-2020"]), "GB 1-2020: a standard cannot replace itself"),
+    (line(number=123), "GB 1-2020：number 须为字符串，而不是数字"),
+    (line(sources=["x"]), "source 须为 JSON 对象，而不是字符串"),
+    (line(sources="x"), "sources 须为列表，而不是字符串"),
+    (line(ccs=[13]), "GB 1-2020：ccs 须为字符串列表"),
+    (line(title={}), "GB 1-2020：title 须为字符串，而不是对象"),
+    (line(title="\ud800"), "孤立的代理字符（\\ud800-\\udfff）不是有效的 Unicode 文本"),
+    ("[" * 100_000 + "]" * 100_000, "无效的 JSON（嵌套过深）"),
+    (line(issue_date="2026-99-99"), "GB 1-2020：issue_date '2026-99-99' 不是日期（YYYY-MM-DD）"),
+    (line(replaces=[["x"]]), "GB 1-2020：replaces 须为字符串列表"),
+    (line(force=7), "GB 1-2020：force 7 不是 mandatory、recommended、guidance 之一"),
+    (line(replaces=["GB 1-2020"]), "GB 1-2020：标准不能代替自身"),
 ]
 
 
@@ -95,4 +95,4 @@ def test_a_surrogate_in_a_crawled_json_page_costs_that_record_only(tmp_path):
     assert len(stored.records) == len(page["rows"]) - 1
     assert "JJG 2099-2026" not in stored.records
     assert report.quarantined == [(JJG + "?keyword=%E6%A3%80%E5%AE%9A&pageNum=1&pageSize=20",
-                                   "JJG 2099-2026: a field holds a lone surrogate (not valid Unicode text)")]
+                                   "JJG 2099-2026：某个字段含有孤立的代理字符（不是有效的 Unicode 文本）")]

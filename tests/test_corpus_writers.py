@@ -187,7 +187,7 @@ def test_a_writer_waiting_too_long_is_told_the_corpus_is_locked(tmp_path):
     try:
         with pytest.raises(Locked) as error, corpus_module.corpus_write(corpus, wait=0.1):
             pass
-        assert str(error.value) == f"another process is writing {corpus / STANDARDS_FILE}"
+        assert str(error.value) == f"另一个进程正在写入 {corpus / STANDARDS_FILE}"
     finally:
         release.set()
         thread.join()

@@ -137,8 +137,8 @@ def test_cover_k13_by_ccs_code(real):
     assert numbers(result) == ["SJ/T 12087.3-2025", "YD/T 6955-2026", "YD/T 7066-2026"]
     coax = by_number(result, "YD/T 6955-2026")
     assert coax["matched_by"] == ["code", "title"]
-    assert coax["reason"].startswith("classified K13 (0.52): title term 通信电缆 → K13 电缆及其附件 "
-                                     "(S71 note: 通信电缆入K13)")
+    assert coax["reason"].startswith("classified K13 (0.52): title term 通信电缆 → K13 电缆及其附件"
+                                     "（S71 说明：通信电缆入K13）")
     assert coax["match"] == "分类 K13（推断）；标题含“通信电缆”"
     assert by_number(result, "YD/T 7066-2026")["reason"] == "title contains 通信电缆 (≈ 电缆) (K13 name)"
     terms = [t["term"] for t in result["terms"]]
@@ -226,13 +226,13 @@ def test_level_group_names():
 def test_unknown_category_is_a_clear_error(real):
     result = runner.invoke(cli.app, [*real[0], "cover", "量子引力波"])
     assert result.exit_code == 1
-    assert "错误：no category matches '量子引力波'" in result.stderr
+    assert "错误：没有与 '量子引力波' 相符的类目" in result.stderr
     assert "Traceback" not in result.output
 
 
 def test_unknown_ccs_code_is_a_clear_error(real):
     result = runner.invoke(cli.app, [*real[0], "cover", "K99"])
-    assert result.exit_code == 1 and "错误：unknown CCS code K99" in result.stderr
+    assert result.exit_code == 1 and "错误：未知的 CCS 分类号 K99" in result.stderr
 
 
 def test_empty_query_is_bad_input(real):

@@ -141,9 +141,9 @@ def test_fault_matrix_crawl_ends_with_right_records_and_failures(run, mirror, tm
     mirror.always(D2009, Truncate(100))  # never whole
     report = run("openstd", "GB/T 1.1", timeout=0.3)
     size = len((PAGES / "relaton-gb" / "decoded" / "gb_t_1_1__10.html").read_bytes())
-    assert report.failed == [(D2009, "connection broken: peer closed connection without sending "
-                                     f"complete message body (received 100 bytes, expected {size}), "
-                                     "after 3 attempts")]
+    assert report.failed == [(D2009, "连接中断：peer closed connection without sending "
+                                     f"complete message body (received 100 bytes, expected {size})，"
+                                     "已尝试 3 次")]
     assert (report.new, report.refused, report.quarantined) == (GB_T_1_1, [], [])
     records = corpus(tmp_path)
     assert records["GB/T 1.1-2020"].title == "标准化工作导则  第1部分：标准化文件的结构和起草规则"
@@ -162,17 +162,17 @@ def test_redirects_size_cap_and_429_in_a_crawl(run, mirror, tmp_path):
     report = run("openstd", "GB/T 1.1", max_bytes=1024 * 1024)
     mirror_d2009 = mirror.base_url + D2009[len("https://openstd.samr.gov.cn"):]
     assert report.failed == [
-        (D2000, "redirect to http://example.org/elsewhere: host example.org is not an allowed host "
-                "(openstd.samr.gov.cn)"),
-        (D2009, f"redirect loop at {mirror_d2009}"),
-        (D2020, "response over 1048576 bytes (Content-Length 3145728)")]
+        (D2000, "重定向到 http://example.org/elsewhere：主机 example.org 不在允许的主机之列"
+                "（openstd.samr.gov.cn）"),
+        (D2009, f"重定向循环，在 {mirror_d2009}"),
+        (D2020, "响应超过 1048576 字节（Content-Length 3145728）")]
     assert report.new == GB_T_1_1  # from the list page
     assert mirror.count(LIST) == 2
 
 
 def test_ttbz_403_is_refused_and_not_a_failure(run, mirror):
     report = run("ttbz", "T/ZS 0467—2023")
-    assert report.refused == [(TTBZ_403, "refused by site (HTTP 403)")]
+    assert report.refused == [(TTBZ_403, "网站拒绝访问（HTTP 403）")]
     assert (report.failed, report.new, report.ok) == ([], [], True)
     assert mirror.count(TTBZ_403) == 1
 
@@ -182,16 +182,15 @@ def test_firewall_page_with_status_200_is_refused(run, mirror):
     mirror.add("GET", TTBZ_403, Page(200, body, {"Content-Type": "text/html"}))
     report = run("ttbz", "T/ZS 0467—2023")
     assert report.refused == [
-        (TTBZ_403, "Knownsec CloudWAF: Your request has been blocked due to suspected hacking "
-                   "(rule 80001)")]
+        (TTBZ_403, "Knownsec CloudWAF: Your request has been blocked due to suspected hacking"
+                   "（规则 80001）")]
 
 
 def test_unparseable_page_is_quarantined_and_the_crawl_goes_on(run, mirror, tmp_path):
     synthetic_page = "<html><body>系统维护中</body></html>".encode()
     mirror.add("GET", D2000, Page(200, synthetic_page, {"Content-Type": "text/html"}))
     report = run("openstd", "GB/T 1.1")
-    reason = ("openstd.detail: no 标准号 heading and table.tdlist; not an openstd.samr.gov.cn "
-              "detail page")
+    reason = "openstd.detail：没有标准号标题和 table.tdlist；不是 openstd.samr.gov.cn 的详情页"
     assert report.quarantined == [(D2000, reason)]
     assert (report.failed, report.new) == ([], GB_T_1_1)
     saved = sorted((tmp_path / "home" / "quarantine" / "openstd").iterdir())
@@ -207,7 +206,7 @@ def test_page_no_parser_knows_is_quarantined(run, mirror):
     url = "https://openstd.samr.gov.cn/bzgk/std/somethingElse?id=1"
     mirror.add("GET", url, Page(200, b"<html>synthetic</html>", {"Content-Type": "text/html"}))
     report = run("openstd", url)
-    assert report.quarantined == [(url, "no parser for this page")]
+    assert report.quarantined == [(url, "没有解析这种页面的解析器")]
 
 
 def test_parser_crash_is_quarantined(run, mirror, tmp_path):
@@ -280,12 +279,12 @@ def test_response_cache_serves_a_second_crawl(run, mirror, tmp_path):
 
 
 @pytest.mark.parametrize("options, message", [
-    ({"source": "nowhere"}, "unknown source 'nowhere'; known: samr, openstd, hbba, dbba, ttbz, jjg, sacinfo"),
-    ({"source": "openstd", "since": "yesterday"}, "--since 'yesterday' is not a date (YYYY-MM-DD)"),
-    ({"source": "openstd", "max_pages": 0}, "--max-pages must be at least 1"),
-    ({"source": "sacinfo"}, "source sacinfo needs a --query (a number, words or a URL)"),
+    ({"source": "nowhere"}, "未知的来源 'nowhere'；可用的来源：samr、openstd、hbba、dbba、ttbz、jjg、sacinfo"),
+    ({"source": "openstd", "since": "yesterday"}, "--since 'yesterday' 不是日期（YYYY-MM-DD）"),
+    ({"source": "openstd", "max_pages": 0}, "--max-pages 至少为 1"),
+    ({"source": "sacinfo"}, "来源 sacinfo 需要 --query（标准号、词语或 URL）"),
     ({"source": "openstd", "query": "https://example.org/x"},
-     "https://example.org/x is not on openstd (openstd.samr.gov.cn)"),
+     "https://example.org/x 不在 openstd 上（openstd.samr.gov.cn）"),
 ])
 def test_bad_options(run, mirror, options, message):
     with pytest.raises(BadInput) as error:
@@ -300,7 +299,7 @@ def test_a_corpus_with_bad_lines_is_not_touched(run, mirror, tmp_path):
     path.write_text('{"id": "GB/T 1.1-2020"}\nnot json\n', encoding="utf-8")
     with pytest.raises(CorpusError) as error:
         run("openstd", "GB/T 1.1")
-    assert str(error.value).startswith(f"{path}:1: missing 'number'")
+    assert str(error.value).startswith(f"{path}:1: 缺少 'number'")
     assert path.read_text(encoding="utf-8") == '{"id": "GB/T 1.1-2020"}\nnot json\n'
     assert mirror.requests == []
 
@@ -479,10 +478,10 @@ def test_cli_crawl_failure_exits_1_with_the_reasons(mirror, tmp_path, monkeypatc
     result = kb_crawl(tmp_path, monkeypatch, "ttbz", "--query", "T/ZS 0467—2023",
                       "--base-url", mirror.base_url)
     assert result.exit_code == 0  # a refusal is reported, not a failure
-    assert f"被拒绝 {TTBZ_403}：refused by site (HTTP 403)" in result.stdout
+    assert f"被拒绝 {TTBZ_403}：网站拒绝访问（HTTP 403）" in result.stdout
 
 
 def test_cli_crawl_bad_source_is_a_usage_error(tmp_path, monkeypatch):
     result = kb_crawl(tmp_path, monkeypatch, "nowhere")
     assert result.exit_code == 2
-    assert result.stderr.startswith("错误：unknown source 'nowhere'")
+    assert result.stderr.startswith("错误：未知的来源 'nowhere'")

@@ -176,7 +176,7 @@ def test_persistent_503_fails_after_the_retries(mirror):
     mirror.always(DETAIL_URL, Status(503))
     with fetcher_for(mirror, retries=3) as fetcher, pytest.raises(FetchError) as error:
         fetcher.fetch(DETAIL_URL)
-    assert str(error.value) == f"{DETAIL_URL}: HTTP 503, after 4 attempts"
+    assert str(error.value) == f"{DETAIL_URL}：HTTP 503，已尝试 4 次"
     assert mirror.count(DETAIL_URL) == 4
 
 
@@ -192,7 +192,7 @@ def test_429_retry_after_beyond_max_wait_fails_at_once(mirror):
     mirror.always(DETAIL_URL, Status(429, {"Retry-After": "3600"}))
     with fetcher_for(mirror, max_wait=60) as fetcher, pytest.raises(FetchError) as error:
         fetcher.fetch(DETAIL_URL)
-    assert str(error.value) == f"{DETAIL_URL}: HTTP 429, Retry-After 3600 s is longer than 60 s"
+    assert str(error.value) == f"{DETAIL_URL}：HTTP 429，Retry-After 3600 秒超过 60 秒"
     assert mirror.count(DETAIL_URL) == 1
 
 
@@ -207,7 +207,7 @@ def test_timeouts_become_a_fetch_error(mirror):
     mirror.always(DETAIL_URL, Slow(1.0))
     with fetcher_for(mirror, timeout=0.2, retries=1) as fetcher, pytest.raises(FetchError) as error:
         fetcher.fetch(DETAIL_URL)
-    assert str(error.value) == f"{DETAIL_URL}: timed out, after 2 attempts"
+    assert str(error.value) == f"{DETAIL_URL}：超时，已尝试 2 次"
 
 
 def test_truncated_body_is_retried(mirror):
@@ -223,8 +223,8 @@ def test_always_truncated_body_fails(mirror):
     with fetcher_for(mirror, retries=1) as fetcher, pytest.raises(FetchError) as error:
         fetcher.fetch(DETAIL_URL)
     assert str(error.value) == (
-        f"{DETAIL_URL}: connection broken: peer closed connection without sending complete "
-        f"message body (received 100 bytes, expected {size}), after 2 attempts")
+        f"{DETAIL_URL}：连接中断：peer closed connection without sending complete "
+        f"message body (received 100 bytes, expected {size})，已尝试 2 次")
 
 
 def test_connection_refused_is_a_fetch_error(tmp_path):
@@ -235,7 +235,7 @@ def test_connection_refused_is_a_fetch_error(tmp_path):
                          backoff=0, retries=1, timeout=1)
     with Fetcher(policy) as fetcher, pytest.raises(FetchError) as error:
         fetcher.fetch(DETAIL_URL)
-    assert str(error.value).startswith(f"{DETAIL_URL}: robots.txt unavailable: connection failed: ")
+    assert str(error.value).startswith(f"{DETAIL_URL}：无法获取 robots.txt：连接失败：")
 
 
 # -- refusals, redirects, size ------------------------------------------------------------
@@ -245,7 +245,7 @@ def test_ttbz_403_page_is_refused_not_retried(mirror):
     with fetcher_for(mirror, allowed_hosts=("www.ttbz.org.cn",)) as fetcher, \
             pytest.raises(Refused) as error:
         fetcher.fetch(url)
-    assert str(error.value) == f"{url}: refused by site (HTTP 403)"
+    assert str(error.value) == f"{url}：网站拒绝访问（HTTP 403）"
     assert isinstance(error.value, FetchError)
     assert mirror.count(url) == 1
 
@@ -254,7 +254,7 @@ def test_404_is_a_fetch_error(mirror):
     url = "https://openstd.samr.gov.cn/bzgk/std/newGbInfo?hcno=NOPE"
     with fetcher_for(mirror) as fetcher, pytest.raises(FetchError) as error:
         fetcher.fetch(url)
-    assert str(error.value) == f"{url}: HTTP 404"
+    assert str(error.value) == f"{url}：HTTP 404"
 
 
 def test_redirect_loop(mirror):
@@ -264,7 +264,7 @@ def test_redirect_loop(mirror):
     mirror.always(b, Redirect("/loop/a"))
     with fetcher_for(mirror) as fetcher, pytest.raises(FetchError) as error:
         fetcher.fetch(a)
-    assert str(error.value) == f"{a}: redirect loop at {mirror.base_url}/loop/a"
+    assert str(error.value) == f"{a}：重定向循环，在 {mirror.base_url}/loop/a"
     assert (mirror.count(a), mirror.count(b)) == (1, 1)
 
 
@@ -273,38 +273,38 @@ def test_too_many_redirects(mirror):
         mirror.always(f"https://openstd.samr.gov.cn/hop/{i}", Redirect(f"/hop/{i + 1}", 301))
     with fetcher_for(mirror, max_redirects=2) as fetcher, pytest.raises(FetchError) as error:
         fetcher.fetch("https://openstd.samr.gov.cn/hop/0")
-    assert str(error.value) == "https://openstd.samr.gov.cn/hop/0: more than 2 redirects"
+    assert str(error.value) == "https://openstd.samr.gov.cn/hop/0：重定向超过 2 次"
 
 
 def test_redirect_to_a_foreign_host_is_not_followed(mirror):
     mirror.always(DETAIL_URL, Redirect("http://example.org/landing"))
     with fetcher_for(mirror) as fetcher, pytest.raises(FetchError) as error:
         fetcher.fetch(DETAIL_URL)
-    assert str(error.value) == (f"{DETAIL_URL}: redirect to http://example.org/landing: host "
-                                f"example.org is not an allowed host (openstd.samr.gov.cn)")
+    assert str(error.value) == (f"{DETAIL_URL}：重定向到 http://example.org/landing：主机 "
+                                f"example.org 不在允许的主机之列（openstd.samr.gov.cn）")
     assert mirror.counts() == {"/bzgk/std/newGbInfo?hcno=C4BFD981E993C417EF475F2A19B681F1": 1}
 
 
 def test_a_host_outside_the_allowlist_is_never_contacted(mirror):
     with fetcher_for(mirror) as fetcher, pytest.raises(FetchError) as error:
         fetcher.fetch("https://evil.example.com/bzgk/std/std_list")
-    assert str(error.value) == ("https://evil.example.com/bzgk/std/std_list: host evil.example.com "
-                                "is not an allowed host (openstd.samr.gov.cn)")
+    assert str(error.value) == ("https://evil.example.com/bzgk/std/std_list：主机 evil.example.com "
+                                "不在允许的主机之列（openstd.samr.gov.cn）")
     with fetcher_for(mirror) as fetcher, pytest.raises(FetchError) as error:
         fetcher.fetch("ftp://openstd.samr.gov.cn/x")
-    assert str(error.value) == "ftp://openstd.samr.gov.cn/x: not an http(s) URL: ftp://openstd.samr.gov.cn/x"
+    assert str(error.value) == "ftp://openstd.samr.gov.cn/x：不是 http(s) URL：ftp://openstd.samr.gov.cn/x"
     assert mirror.requests == []
 
 
 @pytest.mark.parametrize("declare_length, message", [
-    (True, "response over 1048576 bytes (Content-Length 3145728)"),
-    (False, "response over 1048576 bytes"),
+    (True, "响应超过 1048576 字节（Content-Length 3145728）"),
+    (False, "响应超过 1048576 字节"),
 ])
 def test_body_over_the_size_cap_is_aborted(mirror, declare_length, message):
     mirror.always(DETAIL_URL, Big(3 * 1024 * 1024, declare_length))
     with fetcher_for(mirror, max_bytes=1024 * 1024) as fetcher, pytest.raises(FetchError) as error:
         fetcher.fetch(DETAIL_URL)
-    assert str(error.value) == f"{DETAIL_URL}: {message}"
+    assert str(error.value) == f"{DETAIL_URL}：{message}"
     assert mirror.count(DETAIL_URL) == 1  # not retried
 
 
@@ -317,7 +317,7 @@ def test_robots_txt_is_obeyed_and_read_once_per_host(mirror):
         with pytest.raises(Refused) as error:
             fetcher.fetch(DETAIL_URL)
         assert fetcher.fetch(LIST_URL).status == 200
-    assert str(error.value) == f"{DETAIL_URL}: disallowed by robots.txt of {mirror.base_url[7:]}"
+    assert str(error.value) == f"{DETAIL_URL}：{mirror.base_url[7:]} 的 robots.txt 不允许抓取"
     assert mirror.count("/robots.txt") == 1
     assert mirror.count(DETAIL_URL) == 0
 
@@ -333,7 +333,7 @@ def test_robots_txt_server_error_keeps_us_out(mirror):
     mirror.robots = Page(503, b"busy")
     with fetcher_for(mirror, retries=0) as fetcher, pytest.raises(FetchError) as error:
         fetcher.fetch(DETAIL_URL)
-    assert str(error.value) == f"{DETAIL_URL}: robots.txt unavailable: HTTP 503, after 1 attempts"
+    assert str(error.value) == f"{DETAIL_URL}：无法获取 robots.txt：HTTP 503，已尝试 1 次"
     assert mirror.count(DETAIL_URL) == 0
 
 

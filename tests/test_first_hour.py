@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 import shutil
 from pathlib import Path
 
@@ -107,7 +108,7 @@ def test_a_corpus_error_on_line_100_is_not_an_emoji(tmp_path):
     (tmp_path / "standards.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
     result = runner.invoke(cli.app, ["--index", str(tmp_path / "ix"), "--corpus", str(tmp_path), "build"])
     assert result.exit_code == 1
-    assert f"{tmp_path / 'standards.jsonl'}:100: invalid JSON" in result.stderr and "💯" not in result.stderr
+    assert f"{tmp_path / 'standards.jsonl'}:100: 无效的 JSON" in result.stderr and "💯" not in result.stderr
 
 
 def test_stats_labels_the_kind_in_chinese(dirs):
@@ -269,3 +270,92 @@ def test_a_word_that_is_no_number_says_to_quote(dirs):
     assert result.exit_code == 1
     assert result.stderr.splitlines()[-1] == ("错误：2020：不是标准号：'2020'（标准号以 GB/T、DB11/T、T/CAS 等代号开头）；"
                                               "若这些词是同一个标准号，请整体加引号，如 kb get \"GB/T 1.1-2020\"")
+
+
+CJK = re.compile(r"[\u4e00-\u9fff]")
+
+
+def _bad_input_commands(tmp: Path) -> list[list[str]]:
+    """A representative set of bad input, one command each (files synthetic, in tmp)."""
+    no_number = tmp / "synthetic_no_number.csv"
+    no_number.write_text("名称,备注\n水稻种植,无\n", encoding="utf-8")
+    empty = tmp / "synthetic_empty.csv"
+    empty.write_text("", encoding="utf-8")
+    blank_page = tmp / "synthetic_blank.html"
+    blank_page.write_text("   ", encoding="utf-8")
+    not_pages = tmp / "synthetic_not_saved_pages"
+    not_pages.mkdir()
+    return [
+        ["search", "水稻", "--year", "12"], ["search", "水稻", "--level", "city"], ["search", "水稻", "--nope"],
+        ["get", "XYZ abc"], ["get", "GB/T 9999999-2020"], ["get", "--from", str(no_number)],
+        ["sync", "nosuch"], ["sync", "sacinfo"], ["crawl", "nowhere"], ["crawl", "sacinfo"],
+        ["crawl", "openstd", "--query", "GB/T 1.1", "--max-pages", "0"],
+        ["crawl", "openstd", "--query", "GB/T 1.1", "--since", "yesterday"],
+        ["crawl", "openstd", "--query", "GB/T 1.1", "--base-url", "http://[::1"],
+        ["cover", "量子引力波"], ["cover", "K99"], ["gaps", "--by", "nosuch"], ["changes", "--since", "nonsense"],
+        ["check", "/dev/zero"], ["check", str(tmp / "nosuch.txt")], ["ingest", "/dev/zero"],
+        ["import", "/dev/zero"], ["import", str(no_number)], ["import", str(empty)],
+        ["import", "--saved-pages", str(not_pages)],
+        ["parse", "openstd.detail", str(blank_page)], ["parse", "nosuch.parser", str(blank_page)],
+        ["clause", "标准化法", "第九百条"], ["outline", "没有这部法"], ["term", "没有这个词的说法"],
+        ["watch", "remove", "GB/T 1-2000"],
+    ]
+
+
+def test_bad_input_through_the_cli_is_chinese_on_every_line(dirs, tmp_path):
+    """Every error line starts with 错误： and has Chinese in it; hints and warnings likewise."""
+    env = {"KB_HOME": str(tmp_path / "home"), "COLUMNS": "200"}
+    english = []
+    for args in _bad_input_commands(tmp_path):
+        result = kb(dirs, *args, env=env)
+        lines = result.stderr.splitlines()
+        assert result.exit_code not in (0, None) and lines, (args, result.output)
+        assert "Traceback" not in result.output, args
+        assert lines[0].startswith("错误：") or lines[0].startswith("警告："), (args, lines)
+        assert any(line.startswith("错误：") for line in lines), (args, lines)
+        english += [(args, line) for line in lines
+                    if not line.startswith(("错误：", "提示：", "警告：")) or not CJK.search(line)]
+    assert english == []
+
+
+def test_corpus_line_errors_of_a_build_are_chinese(tmp_path):
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    good = (shipped_corpus_dir() / "standards.jsonl").read_text(encoding="utf-8").splitlines()[:3]
+    (corpus / "standards.jsonl").write_text("\n".join([*good, '{"id": "broken", ', '{"id": "X", "number": 7}',
+                                                       '{"id": "Y", "number": "Y", "colour": 1}']) + "\n",
+                                            encoding="utf-8")
+    result = runner.invoke(cli.app, ["--index", str(tmp_path / "ix"), "--corpus", str(corpus), "build"])
+    assert result.exit_code == 1
+    lines = result.stderr.splitlines()
+    assert [line.split(": ", 1)[-1] for line in lines[:3]] == [
+        "无效的 JSON（第 19 个字符：Expecting property name enclosed in double quotes）",
+        "X：number 须为字符串，而不是数字", "未知的字段：colour"]
+    assert lines[-1] == "错误：语料中有 3 行无法读取；其余 3 条记录已建入索引"
+    assert all(line.startswith(("警告：", "错误：")) and CJK.search(line) for line in lines)
+
+
+@pytest.mark.parametrize("width", [80, 120])
+def test_cover_reads_at_80_and_120_columns(dirs, width):
+    from rich.cells import cell_len
+
+    data = json.loads(kb(dirs, "cover", "J50", "--json").stdout)
+    shown = kb(dirs, "cover", "J50", env={"COLUMNS": str(width)}).stdout
+    rows = [line for line in shown.splitlines() if line.startswith("│")]
+    assert all(cell_len(line) <= width for line in shown.splitlines() if line.startswith(("│", "┃", "┏")))
+    cells = [[cell.strip() for cell in row.strip("│").split("│")] for row in rows]
+    # every number and date whole on its row's first line; 分类 never stranded from its code
+    for standard in data["standards"]:
+        first = next(c for c in cells if c[0] == standard["number"])
+        assert standard["issue_date"] in (" ".join(first) if width >= 110 else shown)
+    reasons = [c[1].removeprefix("依据：") for c in cells] if width < 110 else [c[-1] for c in cells]
+    assert not any(re.match(r"分类(?! [A-Z])", reason) for reason in reasons)
+    assert all(c[0] == "" or c[0] in {s["number"] for s in data["standards"]} for c in cells)
+    header = next(line for line in shown.splitlines() if line.startswith("┃"))
+    if width == 80:  # four columns: the title cell holds why it matched
+        assert [h.strip() for h in header.strip("┃").split("┃")] == ["标准号", "标准名称 · 匹配依据", "状态 · 发布日期", "标龄"]
+        assert "依据：分类 J50（推断）" in shown
+    else:
+        assert [h.strip() for h in header.strip("┃").split("┃")] == ["标准号", "标准名称", "状态", "发布日期", "标龄", "匹配依据"]
+        title = data["standards"][0]["title"]
+        assert title in "".join(c[1] for c in cells[:3])

@@ -200,7 +200,7 @@ def test_get_unreadable_list(setup, tmp_path):
     path.write_bytes(b"not a workbook")
     result = kb(setup, "get", "--from", str(path))
     assert result.exit_code == 1
-    assert result.stderr.startswith(f"错误：{path} is not a readable XLSX workbook")
+    assert result.stderr.startswith(f"错误：{path} 不是可读取的 XLSX 工作簿")
 
 
 def test_empty_list_and_column_on_a_text_list(tmp_path):

@@ -25,15 +25,15 @@ def kb_dirs(tmp_path_factory):
 
 @pytest.mark.parametrize("args, code, message", [
     (["search", "水稻", "--year", "99999999999999999999"], 2,
-     "错误：--year 99999999999999999999 不是四位年份（例如 2026）"),
+     "错误：--year 99999999999999999999 不是四位数的年份（如 2026）"),
     (["crawl", "openstd", "--query", "GB/T 1.1", "--base-url", "http://[::1"], 2,
-     "错误：--base-url 'http://[::1' is not a URL (Invalid IPv6 URL)"),
+     "错误：--base-url 'http://[::1' 不是 URL（Invalid IPv6 URL）"),
     (["crawl", "openstd", "--base-url", "http://x:99999"], 2,
-     "错误：--base-url 'http://x:99999' is not a URL (Port out of range 0-65535)"),
-    (["search", "\udcff"], 2, "错误：argument b'\\xff' is not UTF-8 text"),  # what $'\xff' becomes in argv
-    (["crawl", "openstd", "--query", "\udcff"], 2, "错误：argument b'\\xff' is not UTF-8 text"),
-    (["index", "rebuild", "--wait", "nan"], 2, "must be a number of seconds between 0 and 86400"),
-    (["index", "rebuild", "--wait", "inf"], 2, "must be a number of seconds between 0 and 86400"),
+     "错误：--base-url 'http://x:99999' 不是 URL（Port out of range 0-65535）"),
+    (["search", "\udcff"], 2, "错误：参数 b'\\xff' 不是 UTF-8 文本"),  # what $'\xff' becomes in argv
+    (["crawl", "openstd", "--query", "\udcff"], 2, "错误：参数 b'\\xff' 不是 UTF-8 文本"),
+    (["index", "rebuild", "--wait", "nan"], 2, "错误：--wait 的值无效：须为 0 到 86400 之间的秒数"),
+    (["index", "rebuild", "--wait", "inf"], 2, "错误：--wait 的值无效：须为 0 到 86400 之间的秒数"),
     (["policy-gaps", LONG], 1, f"错误：没有与 '{LONG[:20]}"),
 ])
 def test_one_clear_line(kb_dirs, tmp_path, monkeypatch, args, code, message):

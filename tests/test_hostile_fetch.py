@@ -44,7 +44,7 @@ def test_a_double_gzip_bomb_stops_at_the_cap_without_inflating(server):
         peak = tracemalloc.get_traced_memory()[1]
     finally:
         tracemalloc.stop()
-    assert str(error.value) == f"{url('/bomb')}: response over {CAP} bytes"
+    assert str(error.value) == f"{url('/bomb')}：响应超过 {CAP} 字节"
     assert peak < 8 * CAP  # the 64 MiB inner layer was never built
 
 
@@ -58,14 +58,14 @@ def test_an_unknown_content_encoding_is_one_clear_error(server):
     server.route("/odd", status(200, {"Content-Encoding": "gzip, rot13"}, b"x"))
     with fetcher(server) as client, pytest.raises(FetchError) as error:
         client.fetch(url("/odd"))
-    assert str(error.value) == f"{url('/odd')}: unsupported Content-Encoding 'rot13'"
+    assert str(error.value) == f"{url('/odd')}：不支持的 Content-Encoding 'rot13'"
 
 
 def test_a_server_dripping_header_bytes_is_cut_off_at_the_total_deadline(server):
     server.route("/drip", drip_headers(every=0.05, stop_after=20))
     with fetcher(server, timeout=1, total_timeout=0.5) as client, pytest.raises(FetchError) as error:
         client.fetch(url("/drip"))
-    assert str(error.value) == f"{url('/drip')}: response took over 0.5 s, after 1 attempts"
+    assert str(error.value) == f"{url('/drip')}：响应超过 0.5 秒，已尝试 1 次"
 
 
 @pytest.mark.parametrize("charset", ["rot13", "zlib", "base64", "hex", "x-no-such-charset"])
@@ -77,7 +77,7 @@ def test_robots_txt_with_an_unknown_or_binary_charset_is_still_read(server, char
         assert client.fetch(url("/open")).body == b"<p>ok</p>"
         with pytest.raises(FetchError) as error:
             client.fetch(url("/private"))
-    assert str(error.value) == f"{url('/private')}: disallowed by robots.txt of 127.0.0.1:{server.port}"
+    assert str(error.value) == f"{url('/private')}：127.0.0.1:{server.port} 的 robots.txt 不允许抓取"
 
 
 def test_a_redirect_to_another_port_of_an_allowed_host_is_not_followed(server):
@@ -90,10 +90,10 @@ def test_a_redirect_to_another_port_of_an_allowed_host_is_not_followed(server):
         for port in (6379, 8080):
             with pytest.raises(FetchError) as error:
                 client.fetch(url(f"/to{port}"))
-            assert str(error.value) == (f"{url(f'/to{port}')}: redirect to https://{HOST}:{port}/admin: "
-                                        f"port {port} of {HOST} is not allowed (only 80, 443)")
+            assert str(error.value) == (f"{url(f'/to{port}')}：重定向到 https://{HOST}:{port}/admin："
+                                        f"不允许 {HOST} 的端口 {port}（只允许 80, 443）")
         assert client.fetch(url("/mirror-port")).body == b"ok"  # the mirror on its own port
         with pytest.raises(FetchError) as error:
             client.fetch(url("/other-port"))
-        assert str(error.value).startswith(f"{url('/other-port')}: redirect to http://127.0.0.1:6379/: "
-                                           "port 6379 of 127.0.0.1 is not allowed")
+        assert str(error.value).startswith(f"{url('/other-port')}：重定向到 http://127.0.0.1:6379/："
+                                           "不允许 127.0.0.1 的端口 6379")

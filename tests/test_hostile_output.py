@@ -124,7 +124,7 @@ def test_ingest_build_and_parse_errors_with_hostile_paths(env, tmp_path):
     assert_clean(ingested, f"{PATH_MARKUP}:100:")
     built = runner.invoke(cli.app, ["--corpus", str(corpus), "--index", str(tmp_path / f"ix{PATH_MARKUP}"), "build"])
     assert built.exit_code == 1
-    assert_clean(built, f"{PATH_MARKUP}:100:/standards.jsonl:2: invalid JSON")
+    assert_clean(built, f"{PATH_MARKUP}:100:/standards.jsonl:2: 无效的 JSON")
     parsed = kb(env, "parse", "auto", str(folder / f"{HOSTILE_NAME}.png"))
     assert_clean(parsed, f"{PATH_MARKUP}:100:")
 

@@ -45,7 +45,7 @@ def test_csv_with_chinese_headers(tmp_path):
     assert table.records[0].implementation_date == "2009-05-01"
     assert table.records[0].replaces == ["GB/T 5023.1-1997"]
     assert table.records[0].status == "current"
-    assert table.errors == ["清单.csv:row 4: 不是标准号：'not a number'（无法识别的代号 'NOTANUMBER'）"]
+    assert table.errors == ["清单.csv：第 4 行：不是标准号：'not a number'（无法识别的代号 'NOTANUMBER'）"]
 
 
 def test_gb18030_csv(tmp_path):
@@ -70,14 +70,14 @@ def test_xlsx_list(tmp_path):
 def test_table_without_number_column(tmp_path):
     path = tmp_path / "bad.csv"
     path.write_text("名称,日期\nx,y\n", encoding="utf-8")
-    with pytest.raises(BadInput, match="no standard-number column"):
+    with pytest.raises(BadInput, match="没有标准号列"):
         import_table(path)
 
 
 def test_import_refuses_to_overwrite_a_corpus_with_bad_lines(tmp_path):
     corpus = tmp_path / "standards.jsonl"
     corpus.write_text('{"id": "x"\n', encoding="utf-8")
-    with pytest.raises(CorpusError, match="standards.jsonl:1: invalid JSON"):
+    with pytest.raises(CorpusError, match="standards.jsonl:1: 无效的 JSON"):
         import_files([ANNOUNCEMENTS / "001_gb_2026_31.json"], tmp_path)
     assert corpus.read_text(encoding="utf-8") == '{"id": "x"\n'
 
@@ -107,9 +107,9 @@ def test_a_131k_character_field_costs_its_row_and_odd_rows_are_reported(tmp_path
                      "DB11/T 6-2025,乙,现行,DB11/T 5-2025\n", encoding="utf-8")
     report = import_files([table], tmp_path / "corpus")
     assert report.errors == [
-        "synthetic_hostile.csv:row 2: unreadable CSV row (field larger than field limit (131072))",
-        "synthetic_hostile.csv:row 3: unknown status '暂停', stored as 未知",
-        "synthetic_hostile.csv:row 4: DB11/T 3-2025 cannot replace itself; left out of replaces",
+        "synthetic_hostile.csv：第 2 行：无法读取的 CSV 行（field larger than field limit (131072)）",
+        "synthetic_hostile.csv：第 3 行：未知的状态 '暂停'，记为未知",
+        "synthetic_hostile.csv：第 4 行：DB11/T 3-2025 不能代替自身；已从 replaces 中去掉",
         "替换关系成环：DB11/T 5-2025 → DB11/T 6-2025 → DB11/T 5-2025"]
     records = load_records(tmp_path / "corpus" / STANDARDS_FILE).records
     assert sorted(records) == ["DB11/T 2-2025", "DB11/T 3-2025", "DB11/T 5-2025", "DB11/T 6-2025"]
@@ -118,7 +118,7 @@ def test_a_131k_character_field_costs_its_row_and_odd_rows_are_reported(tmp_path
 
 @pytest.mark.parametrize("name, message", [
     ("质" * 300, "质" * 300 + "：文件或目录不存在"),
-    ("/dev/zero", "/dev/zero: not a regular file (a device, FIFO or socket cannot be imported)")])
+    ("/dev/zero", "/dev/zero：不是普通文件（设备、FIFO 或套接字不能导入）")])
 def test_a_300_character_name_or_a_device_is_one_clear_error(tmp_path, name, message):
     with pytest.raises(BadInput) as error:
         import_files([Path(name)], tmp_path / "corpus")

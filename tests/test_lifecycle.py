@@ -393,7 +393,7 @@ def test_corrupt_corpus_line_is_reported_and_the_other_records_indexed(index, co
         result = kb(index, corpus, *command)
         assert result.exit_code == 1
         warning, error = result.stderr.splitlines()
-        assert warning.startswith(f"警告：已跳过 {path}:5: invalid JSON (Expecting property name")
+        assert warning.startswith(f"警告：已跳过 {path}:5: 无效的 JSON（第 ") and "Expecting property name" in warning
         assert error == f"错误：语料中有 1 行无法读取；其余 {SIZE - 1} 条记录已建入索引"
         summary = json_lines(result.stdout)[-1]
         assert summary["event"] == "done" and summary["records"] == SIZE - 1

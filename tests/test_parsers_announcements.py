@@ -96,7 +96,7 @@ def test_importer_without_source_url_uses_the_given_url():
 
 
 def test_importer_rejects_other_json():
-    with pytest.raises(ParseError, match="the JSON has no items"):
+    with pytest.raises(ParseError, match="JSON 中没有 items"):
         announcements.parse_announcement_items(b'{"rows": []}', "")
-    with pytest.raises(ParseError, match="items must be a list of objects with std_code"):
+    with pytest.raises(ParseError, match="items 须为带 std_code 的对象列表"):
         announcements.parse_announcement_items(b'{"items": [{"code": "GB 1-2020"}]}', "")

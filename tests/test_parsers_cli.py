@@ -45,8 +45,8 @@ def test_parse_errors_are_one_line(tmp_path):
     page.write_bytes(b"<html><body>hello</body></html>")
     result = runner.invoke(cli.app, ["parse", "auto", str(page)])
     assert result.exit_code == 1
-    assert result.stderr.strip() == ("错误：page.html：this is not a page any parser recognises；"
+    assert result.stderr.strip() == ("错误：page.html：这不是任何解析器认识的页面；"
                                      "请指明解析器，不要用 auto")
     result = runner.invoke(cli.app, ["parse", "openstd.list", str(DECODED / "gb_t_1_1__00.html")])
-    assert result.exit_code == 1 and "redirect response (301 Moved Permanently)" in result.stderr
+    assert result.exit_code == 1 and "重定向响应（301 Moved Permanently）" in result.stderr
     assert "Traceback" not in result.output

@@ -17,7 +17,7 @@ def test_decode_html_follows_the_declared_charset():
 
 def test_decode_html_refuses_bytes_that_contradict_the_declared_charset():
     page = '<html><head><meta charset="utf-8"></head><body>标准号</body></html>'
-    with pytest.raises(ParseError, match="declares utf-8 but its bytes are not utf-8"):
+    with pytest.raises(ParseError, match="页面声明为 utf-8，但其字节不是 utf-8"):
         decode_html(page.encode("gbk"), "t")
 
 
@@ -28,14 +28,14 @@ def test_decode_html_without_declaration_tries_utf8_then_gb18030():
 
 @pytest.mark.parametrize("body", [b"", b"   \n", b"\xef\xbb\xbf"])
 def test_empty_bodies_are_parse_errors(body):
-    with pytest.raises(ParseError, match="empty"):
+    with pytest.raises(ParseError, match="为空"):
         decode_html(body, "t")
 
 
 def test_load_json_messages():
-    with pytest.raises(ParseError, match="not valid JSON"):
+    with pytest.raises(ParseError, match="不是有效的 JSON"):
         load_json(b'{"rows": [', "t")
-    with pytest.raises(ParseError, match="not UTF-8"):
+    with pytest.raises(ParseError, match="不是 UTF-8"):
         load_json('{"a": "现行"}'.encode("gbk"), "t")
 
 
@@ -56,9 +56,9 @@ def test_iso_date(text, iso):
 
 
 def test_iso_date_rejects_non_dates():
-    with pytest.raises(ParseError, match="cannot read the 发布日期 'soon' as a date"):
+    with pytest.raises(ParseError, match="无法把发布日期 'soon' 读作日期"):
         iso_date("soon", "发布日期")
-    with pytest.raises(ParseError, match="not a real date"):
+    with pytest.raises(ParseError, match="不是真实的日期"):
         iso_date("2018-02-30")
 
 
@@ -105,6 +105,6 @@ def test_with_query_sets_one_parameter():
 
 def test_refusal_reads_the_waf_page():
     text = (PAGES / "relaton-gb/decoded/t-zs-0467_2023__00.html").read_text(encoding="utf-8")
-    assert refusal(text) == ("Knownsec CloudWAF: Your request has been blocked due to suspected hacking "
-                             "(rule 80001)")
+    assert refusal(text) == ("Knownsec CloudWAF: Your request has been blocked due to suspected hacking"
+                             "（规则 80001）")
     assert refusal("<html><body>标准</body></html>") == ""

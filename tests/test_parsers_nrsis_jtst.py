@@ -31,7 +31,7 @@ def test_nrsis_withdrawn_whole_page():
 
 def test_nrsis_cut_table_is_refused_not_half_read():
     body = (PILOT / "nrsis_search_gbt.html").read_bytes()
-    with pytest.raises(ParseError, match="truncated"):
+    with pytest.raises(ParseError, match="不完整"):
         nrsis.parse_list(body[: len(body) // 2], NRSIS)
 
 

@@ -154,7 +154,7 @@ def test_redirect_chain_reaches_the_saved_detail_page():
 
 
 def test_a_301_body_given_to_a_parser_is_a_parse_error():
-    with pytest.raises(ParseError, match=r"redirect response \(301 Moved Permanently\)"):
+    with pytest.raises(ParseError, match=r"重定向响应（301 Moved Permanently）"):
         parse(openstd.parse_list, "gb_t_1_1__00.html")
-    with pytest.raises(ParseError, match="redirect response"):
+    with pytest.raises(ParseError, match="重定向响应"):
         parse(openstd.parse_detail, "gb_t_1_1__02.html")

@@ -82,13 +82,13 @@ def test_detect_source_url_shapes(url, source):
 
 
 def test_detect_source_unknown_pages():
-    with pytest.raises(ParseError, match="is not a page any parser recognises"):
+    with pytest.raises(ParseError, match="不是任何解析器认识的页面"):
         detect_source("https://jtst.mot.gov.cn/zxd/seekPublicAdvice/pagePublishAdviceStdList/", b"<html></html>")
-    with pytest.raises(ParseError, match="not a page any parser recognises"):
+    with pytest.raises(ParseError, match="不是任何解析器认识的页面"):
         detect_source("", (PAGES / "pilotstd/ccsn_search_gbt.html").read_bytes())
-    with pytest.raises(ParseError, match="not a page any parser recognises"):
+    with pytest.raises(ParseError, match="不是任何解析器认识的页面"):
         detect_source("", (PAGES / "pilotstd/energy_sample.json").read_bytes())
-    with pytest.raises(ParseError, match="not a page any parser recognises"):
+    with pytest.raises(ParseError, match="不是任何解析器认识的页面"):
         detect_source("", b"")
 
 
@@ -122,7 +122,7 @@ def test_garbage_is_a_parse_error(source, body):
 
 @pytest.mark.parametrize("source", IDS)
 def test_empty_body_is_a_parse_error(source):
-    with pytest.raises(ParseError, match="empty"):
+    with pytest.raises(ParseError, match="为空"):
         _PARSERS[source](b"", "")
 
 
@@ -142,7 +142,7 @@ UTF8_DECLARED = [s for s, path, _ in REAL if path.suffix == ".html" and not s.st
                          ids=UTF8_DECLARED + JSON_SOURCES)
 def test_gbk_bytes_of_a_utf8_page_are_a_parse_error(source, path, url):
     body = path.read_text(encoding="utf-8").encode("gbk", errors="replace")
-    with pytest.raises(ParseError, match="wrong encoding"):
+    with pytest.raises(ParseError, match="编码有误"):
         _PARSERS[source](body, url)
 
 
@@ -179,7 +179,7 @@ def test_the_registry_turns_an_unexpected_failure_into_a_parse_error():
         raise KeyError("x")
 
     guarded = parsers.guarded("samr.search", broken)
-    with pytest.raises(ParseError, match=r"samr.search: cannot read this page \(KeyError"):
+    with pytest.raises(ParseError, match=r"samr.search：无法读取这个页面（KeyError"):
         guarded(b"", "")
 
 
@@ -208,7 +208,7 @@ def test_parse_file_golden_json_uses_its_source_url():
 
 
 def test_parse_file_of_a_saved_redirect():
-    with pytest.raises(ParseError, match="redirect response"):
+    with pytest.raises(ParseError, match="重定向响应"):
         parse_file(None, DECODED / "gb_t_1_1__00.html")
 
 
@@ -221,6 +221,6 @@ def test_parse_file_errors(tmp_path):
         parse_file(None, tmp_path)
     garbage = tmp_path / "garbage.html"
     garbage.write_bytes(b"<html><body>nothing here</body></html>")
-    with pytest.raises(ParseError, match="not a page any parser recognises"):
+    with pytest.raises(ParseError, match="不是任何解析器认识的页面"):
         parse_file(None, garbage)
 

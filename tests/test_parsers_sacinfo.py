@@ -70,5 +70,5 @@ def test_search_with_empty_records():
 
 def test_detail_refuses_a_std_samr_page():
     body = (PAGES / "relaton-gb/spec/examples/6bc3ad94a1728abce05397be0a0a5667.html").read_bytes()
-    with pytest.raises(ParseError, match="not an hbba/dbba.sacinfo.org.cn detail page"):
+    with pytest.raises(ParseError, match="不是 hbba/dbba.sacinfo.org.cn 的详情页"):
         sacinfo.parse_detail(body, "")

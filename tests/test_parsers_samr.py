@@ -141,13 +141,13 @@ def test_detail_industry_standard_with_filing():
 
 def test_detail_refuses_a_filing_site_page():
     body = (PAGES / "relaton-gb" / "decoded" / "jb_t_13368_2018__01.html").read_bytes()
-    with pytest.raises(ParseError, match="use sacinfo.detail"):
+    with pytest.raises(ParseError, match="请用 sacinfo.detail"):
         samr.parse_detail(body, "")
 
 
 def test_detail_refuses_a_look_alike_platform():
     body = (PAGES / "pilotstd" / "jtst_gb_detail.html").read_bytes()  # jtst.mot.gov.cn, same layout
-    with pytest.raises(ParseError, match="not a std.samr.gov.cn detail page"):
+    with pytest.raises(ParseError, match="不是 std.samr.gov.cn 的详情页"):
         samr.parse_detail(body, "")
 
 

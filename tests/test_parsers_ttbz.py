@@ -69,10 +69,10 @@ def test_the_403_page_is_a_refusal_not_an_error(parser):
     result = parser((DECODED / "t-zs-0467_2023__00.html").read_bytes(),
                     "http://www.ttbz.org.cn/Home/Standard?key=T/ZS%200467%E2%80%942023&searchType=2")
     assert result.records == [] and result.links == []
-    assert result.refused == ("Knownsec CloudWAF: Your request has been blocked due to suspected hacking "
-                              "(rule 80001)")
+    assert result.refused == ("Knownsec CloudWAF: Your request has been blocked due to suspected hacking"
+                              "（规则 80001）")
 
 
 def test_detail_parser_on_a_list_page_is_an_error():
-    with pytest.raises(ParseError, match="not a ttbz.org.cn detail page"):
+    with pytest.raises(ParseError, match="不是 ttbz.org.cn 的详情页"):
         ttbz.parse_detail((EXAMPLES / "tgzaepi_001_2018.html").read_bytes(), "")

@@ -15,8 +15,8 @@ def test_every_level_from_real_pages():
     by_id = {r.id: r for r in records}
     assert Counter(r.level for r in by_id.values()) == {
         "national": 68, "metrology": 10, "industry": 11, "local": 5, "group": 1}
-    assert skipped == ["relaton-gb/decoded/t_gzaepi_001_20018__00.html: no records on this page",
-                       "relaton-gb/decoded/gb_t_20223_2014__01.html: no records on this page"]
+    assert skipped == ["relaton-gb/decoded/t_gzaepi_001_20018__00.html: 这个页面没有记录",
+                       "relaton-gb/decoded/gb_t_20223_2014__01.html: 这个页面没有记录"]
     dated = next(r for r in records if r.id == "GB/T 1.1-2020").sources[0]
     assert (dated.source, dated.url, dated.fetched_at) == (
         "openstd.list", "https://openstd.samr.gov.cn/bzgk/std/std_list?p.p2=GB/T%201.1",

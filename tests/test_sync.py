@@ -59,10 +59,10 @@ def test_first_sync_then_the_second_days_changes(empty_corpus, tmp_path):
         # nothing lost: every listed record is in the corpus, those whose detail failed too
         assert set(records) == listed and len(listed) == 300
         faults = mirror.faulty_numbers()
-        failed = sorted(reason.split(" (")[0].split(" at ")[0] for s in first["sources"] for _, reason in s["failed"])
-        assert failed == ["redirect loop", "redirect to https://example.com/x: host example.com is not an allowed host",
-                          "response over 1048576 bytes"]
-        assert sorted(r for s in first["sources"] for _, r in s["refused"]) == ["refused by site (HTTP 403)"] * 2
+        failed = sorted(reason.split("（")[0].split("，在 ")[0] for s in first["sources"] for _, reason in s["failed"])
+        assert failed == ["响应超过 1048576 字节", "重定向到 https://example.com/x：主机 example.com 不在允许的主机之列",
+                          "重定向循环"]
+        assert sorted(r for s in first["sources"] for _, r in s["refused"]) == ["网站拒绝访问（HTTP 403）"] * 2
         assert first["total"]["new"] == 300 and first["total"]["quarantined"] == 0
         # the detail pages added what the lists lack (a drafting committee), except where they failed
         samr = mirror.platforms["std.samr.gov.cn"].records
@@ -114,9 +114,9 @@ def test_change_log_has_every_day_once(empty_corpus, tmp_path):
 def test_sources_and_bad_input():
     assert resolve_sources(None) == ["samr", "openstd", "hbba", "dbba", "ttbz", "jjg"]
     assert resolve_sources(["jjg.spc.org.cn", "jjg"]) == ["jjg"]
-    with pytest.raises(BadInput, match="no list to sync"):
+    with pytest.raises(BadInput, match="没有可同步的列表"):
         resolve_sources(["sacinfo"])
-    with pytest.raises(BadInput, match="unknown source"):
+    with pytest.raises(BadInput, match="^未知的来源 'nope'；kb sync 可用的来源：samr、openstd、hbba、dbba、ttbz、jjg$"):
         resolve_sources(["nope"])
 
 

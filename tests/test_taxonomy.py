@@ -33,8 +33,8 @@ def test_import_counts_every_level(imported):
 
 
 def test_import_reports_corrections_and_oddities(imported):
-    assert imported.corrections == ["FF2 异步电机: corrected to K22"]
-    assert imported.warnings == ["D47 非金属矿综合 lies outside its parent range D50/59"]
+    assert imported.corrections == ["FF2 异步电机：更正为 K22"]
+    assert imported.warnings == ["D47 非金属矿综合 不在其上级范围 D50/59 之内"]
 
 
 def test_committed_corpus_file_is_the_import_of_the_shared_files(imported):
@@ -54,7 +54,7 @@ def test_k13_line_holds_the_extracted_facts(imported):
 
 
 def test_import_of_a_missing_directory_is_a_corpus_error(tmp_path):
-    with pytest.raises(CorpusError, match="cannot read"):
+    with pytest.raises(CorpusError, match="无法读取"):
         import_taxonomy(tmp_path / "nope", ICS_FILE, tmp_path / "out.jsonl")
 
 
@@ -129,7 +129,7 @@ def test_synthetic_taxonomy_with_a_foreign_schema_is_rejected(tmp_path):
     path = tmp_path / "taxonomy.jsonl"
     path.write_text(json.dumps({"schema": 99, "scheme": "ccs", "code": "K", "level": 1, "name": "电工"}) + "\n",
                     encoding="utf-8")
-    with pytest.raises(CorpusError, match="taxonomy schema 99 is not 1"):
+    with pytest.raises(CorpusError, match="分类表的 schema 99 不是 1"):
         read_taxonomy(path)
 
 
@@ -161,13 +161,13 @@ def test_resolve_broader_synonym():
 def test_resolve_synonym_term():
     found = resolve("稻谷", limit=1)  # 大米, the processed product, is no synonym of the crop since issue 11
     assert found[0].category.code == "B22"
-    assert found[0].reason == "稻谷 ≈ 稻 ∈ B22 禾谷类作物与产品 (scope note)"
+    assert found[0].reason == "稻谷 ≈ 稻 ∈ B22 禾谷类作物与产品（范围说明）"
 
 
 def test_resolve_note_cross_reference():
     found = resolve("电子设备电缆")
     assert found[0].category.code == "L91"
-    assert found[0].reason == "电子设备电缆 → L91 电子设备用导线、电缆 (K13 note: 电子设备电缆入L91)"
+    assert found[0].reason == "电子设备电缆 → L91 电子设备用导线、电缆（K13 说明：电子设备电缆入L91）"
 
 
 def test_resolve_phrase_falls_back_to_its_words():
@@ -175,15 +175,15 @@ def test_resolve_phrase_falls_back_to_its_words():
 
 
 def test_unknown_code_is_not_found_with_neighbours():
-    with pytest.raises(NotFound, match="unknown CCS code K98") as info:
+    with pytest.raises(NotFound, match="未知的 CCS 分类号 K98") as info:
         resolve_category("K98")
-    assert info.value.hint == "nearby: K97 其他电工生产设备, K96 蓄电池生产设备, K95 电光源与灯具生产设备"
+    assert info.value.hint == "相近的类目：K97 其他电工生产设备，K96 蓄电池生产设备，K95 电光源与灯具生产设备"
 
 
 def test_unknown_term_is_not_found_with_suggestions():
-    with pytest.raises(NotFound, match="no category matches 'zzqq'") as info:
+    with pytest.raises(NotFound, match="没有与 'zzqq' 相符的类目") as info:
         resolve_category("zzqq")
-    assert info.value.hint.startswith("try a CCS code") or info.value.hint.startswith("did you mean")
+    assert info.value.hint.startswith("请试试 CCS 分类号") or info.value.hint.startswith("是否要找：")
 
 
 def test_empty_query_is_bad_input():
@@ -204,7 +204,7 @@ def test_synthetic_user_yaml_extends_the_vocabulary(tmp_path):
     assert resolve_category("智能网联汽车", vocabulary)[0].code == "ICV"
     assert resolve_category("车联网", vocabulary)[0].code == "ICV"
     found = resolve("光伏电缆", vocabulary)[0]
-    assert (found.category.code, found.reason) == ("K13", "光伏电缆 ∈ K13 电缆及其附件 (user vocabulary)")
+    assert (found.category.code, found.reason) == ("K13", "光伏电缆 ∈ K13 电缆及其附件（用户词表）")
     assert vocabulary.letter_of("ICV") == "T"
     assert vocabulary.is_within("ICV", "T40/49") and not vocabulary.is_within("ICV", "K")
     # the shipped vocabulary is unchanged
@@ -224,17 +224,17 @@ def test_synthetic_user_csv_extends_the_vocabulary(tmp_path):
 
 
 @pytest.mark.parametrize("name, text, message", [
-    ("bad.yaml", "categories: [unclosed\n", "user vocabulary .*bad.yaml:2: "),
-    ("bad.yaml", "- just a list\n", "expected a mapping"),
-    ("bad.yaml", "categories:\n  - {name: 无代码}\n", "category 1: each category needs a 'code'"),
-    ("bad.yaml", "colours: []\n", "unknown key"),
-    ("bad.yaml", "synonyms:\n  - [独词]\n", "synonym group 1 needs at least two words"),
-    ("bad.yaml", "categories:\n  - {code: ICV}\n", "new category ICV needs a name"),
-    ("bad.yaml", "categories:\n  - {code: K98, name: 新电缆}\n", "K98 is not a CCS or ICS code"),
-    ("bad.yaml", "categories:\n  - {code: ICV, name: 车, parent: Z99X}\n", "parent Z99X of ICV"),
-    ("bad.csv", "name,terms\n电缆,线\n", "bad.csv:1: the header must name a 'code' column"),
-    ("bad.csv", "code,name\n,电缆\n", "bad.csv:2: the code is empty"),
-    ("bad.txt", "anything", "use a .yaml, .yml or .csv file"),
+    ("bad.yaml", "categories: [unclosed\n", "用户词表 .*bad.yaml:2：YAML 有误"),
+    ("bad.yaml", "- just a list\n", "应为含 'categories' 和/或 'synonyms' 的映射"),
+    ("bad.yaml", "categories:\n  - {name: 无代码}\n", "第 1 个类目：每个类目都须有 'code'"),
+    ("bad.yaml", "colours: []\n", "未知的键"),
+    ("bad.yaml", "synonyms:\n  - [独词]\n", "第 1 组同义词至少要有两个词"),
+    ("bad.yaml", "categories:\n  - {code: ICV}\n", "新类目 ICV 须有名称"),
+    ("bad.yaml", "categories:\n  - {code: K98, name: 新电缆}\n", "K98 不是 CCS 或 ICS 代码"),
+    ("bad.yaml", "categories:\n  - {code: ICV, name: 车, parent: Z99X}\n", "ICV 的上级 Z99X 不是已知的类目"),
+    ("bad.csv", "name,terms\n电缆,线\n", "bad.csv:1：表头须有 'code' 列"),
+    ("bad.csv", "code,name\n,电缆\n", "bad.csv:2：code 为空"),
+    ("bad.txt", "anything", "请用 .yaml、.yml 或 .csv 文件"),
 ])
 def test_synthetic_malformed_user_file_is_one_line_bad_input(tmp_path, name, text, message):
     path = tmp_path / name
@@ -245,5 +245,5 @@ def test_synthetic_malformed_user_file_is_one_line_bad_input(tmp_path, name, tex
 
 
 def test_missing_user_file_is_bad_input(tmp_path):
-    with pytest.raises(BadInput, match="does not exist"):
+    with pytest.raises(BadInput, match="不存在"):
         load_user_vocabulary(tmp_path / "none.yaml")

@@ -96,7 +96,7 @@ def test_a_bad_store_is_never_overwritten(tmp_path):
     good = Document.create("policy", "甲意见", "正文")
     store.write_text(good.to_json() + "\n{broken\n", encoding="utf-8")
     before = store.read_bytes()
-    with pytest.raises(CorpusError, match=r"texts\.jsonl:2: invalid JSON .*请先修正文本文件再收录"):
+    with pytest.raises(CorpusError, match=r"texts\.jsonl:2: 无效的 JSON.*请先修正文本文件再收录"):
         ingest([POLICY], corpus=tmp_path)
     assert store.read_bytes() == before
 

@@ -74,7 +74,7 @@ def test_unknown_documents(docs, arg, message):
 def test_empty_arguments(docs):
     with pytest.raises(BadInput, match="文本名称为空"):
         resolve_document(docs, "  ")
-    with pytest.raises(BadInput, match="empty clause reference"):
+    with pytest.raises(BadInput, match="条款路径为空"):
         lookup_clause(docs, "标准化法", "")
 
 

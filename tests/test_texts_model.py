@@ -53,12 +53,12 @@ def test_load_reports_bad_lines_and_keeps_the_rest(tmp_path):
     loaded = load_documents(path)
     assert list(loaded.documents) == ["policy:甲意见"]
     assert [(e.line, e.message) for e in loaded.errors] == [
-        (2, "invalid JSON (Expecting property name enclosed in double quotes at column 2)"),
-        (3, "missing 'text'"),
-        (4, "novel:x: kind 'novel' is not one of policy, law, standard"),
-        (5, "policy:乙: date issued '2020/01/01' is not YYYY-MM-DD"),
-        (6, "unknown field(s): extra"),
-        (7, "duplicate id 'policy:甲意见'")]
+        (2, "无效的 JSON（第 2 个字符：Expecting property name enclosed in double quotes）"),
+        (3, "缺少 'text'"),
+        (4, "novel:x：kind 'novel' 不是 policy、law、standard 之一"),
+        (5, "policy:乙：日期 issued '2020/01/01' 不是 YYYY-MM-DD"),
+        (6, "未知的字段：extra"),
+        (7, "重复的 id 'policy:甲意见'")]
 
 
 def test_write_is_sorted_and_round_trips(tmp_path):
@@ -86,7 +86,7 @@ def test_merge_keeps_provenance_and_aliases():
 
 def test_from_dict_rejects_a_wrong_schema():
     data = Document.create("policy", "甲", "正文").to_dict()
-    with pytest.raises(CorpusError, match="text schema 2 is not 1"):
+    with pytest.raises(CorpusError, match="文本的 schema 2 不是 1"):
         Document.from_dict({**data, "schema": 2})
 
 
@@ -127,5 +127,5 @@ def test_load_texts_for_read_commands(tmp_path):
     assert load_texts(tmp_path) == {}
     assert len(load_texts(ROOT / "corpus")) == 9
     (tmp_path / "texts.jsonl").write_text("{}\n", encoding="utf-8")
-    with pytest.raises(CorpusError, match=r"texts\.jsonl:1: missing 'id' \(1 bad line\(s\) in texts\.jsonl\)"):
+    with pytest.raises(CorpusError, match=r"texts\.jsonl:1: 缺少 'id'（texts\.jsonl 中有 1 行无法读取）"):
         load_texts(tmp_path)

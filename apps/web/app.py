@@ -428,7 +428,7 @@ def serve(index_dir: Path, corpus_dir: Path, host: str = "127.0.0.1", port: int 
         sock.bind((host, port))
         sock.listen(128)  # connections wait in the backlog from the moment the address is announced
     except OSError as exc:
-        raise BadInput(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
+        raise BadInput(f"无法在 {host}:{port} 上监听：{exc.strerror or exc}") from None
     loopback = host in LOOPBACK_NAMES or host.startswith("127.")
     config = uvicorn.Config(create_app(kb, LOOPBACK_NAMES + [host] if loopback else None), log_level=log_level,
                             h11_max_incomplete_event_size=2 * 1024 * 1024,  # a long query reaches the app's clear refusal

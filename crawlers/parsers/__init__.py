@@ -25,7 +25,7 @@ def guarded(name: str, parser: Parser) -> Parser:
         except ParseError:
             raise
         except Exception as exc:  # a page shape no test has seen: still no traceback
-            raise ParseError(f"{name}: cannot read this page ({type(exc).__name__}: {exc})") from exc
+            raise ParseError(f"{name}：无法读取这个页面（{type(exc).__name__}: {exc}）") from exc
 
     parse.__name__ = parser.__name__
     parse.__doc__ = parser.__doc__
@@ -130,7 +130,7 @@ def detect_source(url: str, body: bytes) -> str:
     if source:
         return source
     if re.match(r"https?://", url or ""):
-        raise ParseError(f"{url} is not a page any parser recognises")
+        raise ParseError(f"{url} 不是任何解析器认识的页面")
     head = (body or b"").lstrip()[:1]
     if head in (b"{", b"["):
         try:
@@ -144,7 +144,7 @@ def detect_source(url: str, body: bytes) -> str:
             text = (body or b"").decode("utf-8", errors="replace")
         source = _by_html(text)
     if not source:
-        raise ParseError(f"{url or 'this'} is not a page any parser recognises")
+        raise ParseError(f"{url} 不是任何解析器认识的页面" if url else "这不是任何解析器认识的页面")
     return source
 
 

@@ -28,7 +28,7 @@ def record_from_item(item: dict, source: str, url: str, body: bytes) -> Record:
     """One announcement item → Record (joint numbers, replaces list, dates, filing data)."""
     codes = [line.strip() for line in str(item.get("std_code") or "").split("\n") if line.strip()]
     if not codes:
-        raise ParseError("an item without std_code")
+        raise ParseError("一项没有 std_code")
     number = parse_number(codes[0], source)
     return build(number, source, url, body,
                  other_numbers=[parse_number(code, source).canonical for code in codes[1:]],
@@ -74,7 +74,7 @@ def _lines(cell) -> str:
 def _announcement_date(soup) -> str:
     for p in reversed(soup.select("div.notice-content p.luokuan")):
         try:
-            date = iso_date(p.get_text(), "announcement date")
+            date = iso_date(p.get_text(), "公告日期")
         except ParseError:
             continue
         if date:
@@ -85,10 +85,10 @@ def _announcement_date(soup) -> str:
 def _table(soup, what: str):
     table = soup.select_one("div.std-list table") or soup.select_one("table")
     if table is None or not soup.select_one("div.notice-header, div.notice-content, div.std-list"):
-        raise ParseError(f"{what}: no notice header and standards table; not a std.sacinfo.org.cn announcement")
+        raise ParseError(f"{what}：没有公告标题和标准表；不是 std.sacinfo.org.cn 的公告")
     headers = [_field_of(th.get_text()) for th in table.select("thead th") or table.select("th")]
     if "std_code" not in headers:
-        raise ParseError(f"{what}: the announcement table has no standard-number column")
+        raise ParseError(f"{what}：公告的表格没有标准号列")
     return table, headers
 
 
@@ -98,7 +98,7 @@ def announcement_items(body: bytes, url: str = "") -> list[dict]:
     text = decode_html(body, what)
     refused = check_page(text, what)
     if refused:
-        raise ParseError(f"{what}: the site refused the request: {refused}")
+        raise ParseError(f"{what}：网站拒绝了请求：{refused}")
     soup = soup_of(text)
     table, headers = _table(soup, what)
     default_date = _announcement_date(soup)
@@ -139,7 +139,7 @@ def parse_announcement_items(body: bytes, url: str) -> ParseResult:
     data = load_json_object(body, what, "items")
     items = data["items"]
     if not isinstance(items, list) or not all(isinstance(i, dict) and "std_code" in i for i in items):
-        raise ParseError(f"{what}: items must be a list of objects with std_code")
+        raise ParseError(f"{what}：items 须为带 std_code 的对象列表")
     source_url = str(data.get("_source_url") or url)
     return ParseResult(records=rows_to_records(
         items, lambda item: record_from_item(item, what, source_url, body), what))

@@ -33,7 +33,7 @@ def decode_html(body: bytes, what: str) -> str:
     if body and body.startswith(codecs.BOM_UTF8):
         body = body[len(codecs.BOM_UTF8):]
     if not body or not body.strip():
-        raise ParseError(f"{what}: the body is empty")
+        raise ParseError(f"{what}：响应体为空")
     declared = _DECLARED.search(body[:8192])
     if declared:
         name = declared.group(1).decode("ascii").lower()
@@ -41,16 +41,16 @@ def decode_html(body: bytes, what: str) -> str:
         try:
             return body.decode(codec)
         except LookupError:
-            raise ParseError(f"{what}: the page declares an unknown charset {name!r}") from None
+            raise ParseError(f"{what}：页面声明了未知的字符集 {name!r}") from None
         except UnicodeDecodeError:
-            raise ParseError(f"{what}: the page declares {name} but its bytes are not {name} "
-                             "(wrong encoding?)") from None
+            raise ParseError(f"{what}：页面声明为 {name}，但其字节不是 {name}"
+                             "（编码有误？）") from None
     for codec in ("utf-8", "gb18030"):
         try:
             return body.decode(codec)
         except UnicodeDecodeError:
             continue
-    raise ParseError(f"{what}: the body is neither UTF-8 nor GB18030 text")
+    raise ParseError(f"{what}：响应体不是 UTF-8 或 GB18030 编码的文本")
 
 
 def load_json(body: bytes, what: str):
@@ -58,22 +58,22 @@ def load_json(body: bytes, what: str):
     if body and body.startswith(codecs.BOM_UTF8):
         body = body[len(codecs.BOM_UTF8):]
     if not body or not body.strip():
-        raise ParseError(f"{what}: the body is empty")
+        raise ParseError(f"{what}：响应体为空")
     try:
         text = body.decode("utf-8")
     except UnicodeDecodeError:
-        raise ParseError(f"{what}: the JSON body is not UTF-8 (wrong encoding?)") from None
+        raise ParseError(f"{what}：JSON 响应体不是 UTF-8（编码有误？）") from None
     try:
         return json.loads(text)
     except json.JSONDecodeError as exc:
-        raise ParseError(f"{what}: not valid JSON ({exc.msg} at line {exc.lineno})") from None
+        raise ParseError(f"{what}：不是有效的 JSON（第 {exc.lineno} 行：{exc.msg}）") from None
 
 
 def load_json_object(body: bytes, what: str, *keys: str) -> dict:
     """A JSON object holding all of `keys`; ParseError otherwise."""
     data = load_json(body, what)
     if not isinstance(data, dict) or any(k not in data for k in keys):
-        raise ParseError(f"{what}: the JSON has no {' / '.join(keys)}; not a page this parser recognises")
+        raise ParseError(f"{what}：JSON 中没有 {' / '.join(keys)}；不是这个解析器认识的页面")
     return data
 
 
@@ -140,8 +140,8 @@ def refusal(text: str) -> str:
         return ""
     rule = re.search(r'"rule_id"\s*:\s*"?(\d+)', text)
     message = re.search(r'"error_403_en"\s*:\s*"([^"]+)"', text)
-    reason = message.group(1) if message else "the request was blocked by the site's firewall"
-    return f"{reason} (rule {rule.group(1)})" if rule else reason
+    reason = message.group(1) if message else "请求被网站防火墙拦截"
+    return f"{reason}（规则 {rule.group(1)}）" if rule else reason
 
 
 _REDIRECT_TITLE = re.compile(r"<title>\s*(30[12378] [A-Za-z ]+?)\s*</title>", re.I)
@@ -151,8 +151,8 @@ def reject_redirect(text: str, what: str) -> None:
     """A saved 3xx body is not a page: say so instead of failing later."""
     m = _REDIRECT_TITLE.search(text[:2000])
     if m:
-        raise ParseError(f"{what}: this is a redirect response ({m.group(1)}), not a page; "
-                         "follow it (crawlers.parsers.openstd.redirect_target)")
+        raise ParseError(f"{what}：这是重定向响应（{m.group(1)}），不是页面；"
+                         "请跟随重定向（crawlers.parsers.openstd.redirect_target）")
 
 
 def check_page(text: str, what: str) -> str:
@@ -168,7 +168,7 @@ def check_page(text: str, what: str) -> str:
     lower = text.lower()
     opened, closed = lower.count("<html"), lower.count("</html")
     if closed == 0 or closed < opened:
-        raise ParseError(f"{what}: the page is truncated (it never reaches its closing </html>)")
+        raise ParseError(f"{what}：页面不完整（没有结尾的 </html>）")
     return ""
 
 
@@ -234,11 +234,11 @@ def iso_date(value, what: str = "date") -> str:
         return epoch_ms_date(int(text))
     m = _DATE.search(text)
     if not m:
-        raise ParseError(f"cannot read the {what} {text!r} as a date")
+        raise ParseError(f"无法把{what} {text!r} 读作日期")
     try:
         return dt.date(int(m.group(1)), int(m.group(2)), int(m.group(3))).isoformat()
     except ValueError:
-        raise ParseError(f"the {what} {text!r} is not a real date") from None
+        raise ParseError(f"{what} {text!r} 不是真实的日期") from None
 
 
 def epoch_ms_date(ms: int | float) -> str:
@@ -281,7 +281,7 @@ def parse_number(text: str, what: str) -> numbers.StandardNumber:
     try:
         return numbers.parse(clean(text))
     except NumberError as exc:
-        raise ParseError(f"{what}: {exc}") from None
+        raise ParseError(f"{what}：{exc}") from None
 
 
 def canonical_list(text: str | None, what: str) -> list[str]:
@@ -289,7 +289,7 @@ def canonical_list(text: str | None, what: str) -> list[str]:
     try:
         return [n.canonical for n in numbers.parse_list(text)]
     except NumberError as exc:
-        raise ParseError(f"{what}: {exc}") from None
+        raise ParseError(f"{what}：{exc}") from None
 
 
 def source_of(name: str, url: str, body: bytes) -> list[Source]:
@@ -309,7 +309,7 @@ def rows_to_records(rows, make, what: str) -> list[Record]:
         try:
             record = make(row)
         except ParseError as exc:
-            log.warning("%s: row %d skipped: %s", what, index, exc)
+            log.warning("%s：跳过第 %d 行：%s", what, index, exc)
             continue
         if record is not None:
             records.append(record)
@@ -349,7 +349,7 @@ def query_value(url: str, name: str) -> str:
 def table_columns(header: list[str], needed: tuple[str, ...], what: str) -> dict[str, int]:
     """Column of each header name; ParseError when one of `needed` is missing."""
     if any(name not in header for name in needed):
-        raise ParseError(f"{what}: the table lacks one of {', '.join(needed)}")
+        raise ParseError(f"{what}：表格缺少以下列之一：{'、'.join(needed)}")
     return {name: header.index(name) for name in header}
 
 
@@ -357,7 +357,7 @@ def list_row_record(cells: list, column: dict[str, int], status_name: str, what:
                     body: bytes) -> Record:
     """A record from one row of a platform's list table (标准号, 标准名称, status, 发布/实施日期)."""
     if len(cells) < len(column):
-        raise ParseError(f"a row with {len(cells)} cells, the header has {len(column)}")
+        raise ParseError(f"一行有 {len(cells)} 个单元格，表头有 {len(column)} 个")
 
     def cell(name: str) -> str:
         return clean(cells[column[name]].get_text(" "))

@@ -41,14 +41,14 @@ def parse_api(body: bytes, url: str) -> ParseResult:
     data = load_json_object(body, what, "rows")
     rows = data["rows"]
     if not isinstance(rows, list):
-        raise ParseError(f"{what}: rows is not a list")
+        raise ParseError(f"{what}：rows 不是列表")
     if rows and not (isinstance(rows[0], dict) and {"code", "stdType"} <= set(rows[0])):
-        raise ParseError(f"{what}: rows carry no code / stdType; not a jjg.spc.org.cn API answer")
+        raise ParseError(f"{what}：rows 中没有 code / stdType；不是 jjg.spc.org.cn 的接口应答")
     links: list[str] = []
 
     def make(row) -> Record:
         if not isinstance(row, dict):
-            raise ParseError("a row that is not an object")
+            raise ParseError("一行不是对象")
         number = parse_number(str(row.get("code") or ""), what)
         record = build(number, what, url, body,
                        kind="metrology",

@@ -39,7 +39,7 @@ def parse_detail(body: bytes, url: str) -> ParseResult:
     info = basic_info(soup)
     number = dd_text(info, "标准号")
     if not number or "jtst.mot.gov.cn" not in text:
-        raise ParseError(f"{what}: no 标准号 in a basic-info block of a jtst.mot.gov.cn page")
+        raise ParseError(f"{what}：基本信息中没有标准号；不是 jtst.mot.gov.cn 的页面")
     title = soup.select_one("div.page-header h4")
     english = soup.select_one("div.page-header h5")
     status, force = header_labels(soup)

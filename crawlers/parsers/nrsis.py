@@ -27,12 +27,12 @@ def parse_list(body: bytes, url: str) -> ParseResult:
     if refused:
         return ParseResult(refused=refused)
     if not whole_page and "</table>" not in text[-2000:].lower():
-        raise ParseError(f"{what}: the table is truncated (it never reaches its closing </table>)")
+        raise ParseError(f"{what}：表格不完整（没有结尾的 </table>）")
     soup = soup_of(text)
     title = clean(soup.title.get_text()) if soup.title else ""
     table = soup.select_one("table.table-bordered")
     if table is None or (whole_page and PLATFORM not in title):
-        raise ParseError(f"{what}: no table.table-bordered of a {PLATFORM} page")
+        raise ParseError(f"{what}：没有 {PLATFORM} 页面的 table.table-bordered")
     header = [clean(th.get_text()) for th in table.select("thead th")]
     column = table_columns(header, NEEDED, what)
     links: list[str] = []

@@ -63,7 +63,7 @@ def parse_list(body: bytes, url: str) -> ParseResult:
     soup = soup_of(text)
     table = soup.select_one("table.result_list")
     if table is None:
-        raise ParseError(f"{what}: no table.result_list; not an openstd.samr.gov.cn list page")
+        raise ParseError(f"{what}：没有 table.result_list；不是 openstd.samr.gov.cn 的列表页")
     header = [clean(th.get_text()) for th in table.select("th")]
     column = table_columns(header, ("标准号", "标准名称", "状态", "发布日期", "实施日期"), what)
     links: list[str] = []
@@ -126,7 +126,7 @@ def parse_detail(body: bytes, url: str) -> ParseResult:
     heading = soup.select_one("h1")
     m = re.search(r"标准号[:：]\s*(.+)", clean(heading.get_text(" "))) if heading else None
     if not m or soup.select_one("table.tdlist") is None:
-        raise ParseError(f"{what}: no 标准号 heading and table.tdlist; not an openstd.samr.gov.cn detail page")
+        raise ParseError(f"{what}：没有标准号标题和 table.tdlist；不是 openstd.samr.gov.cn 的详情页")
     number = re.sub(r"\s*采$", "", m.group(1)).strip()
     cells = _labelled_cells(soup)
     ccs_key = next((k for k in cells if k.startswith("中国标准分类号")), "")

@@ -40,15 +40,15 @@ def parse_search(body: bytes, url: str) -> ParseResult:
     data = load_json_object(body, what, "records")
     rows = data["records"]
     if not isinstance(rows, list):
-        raise ParseError(f"{what}: records is not a list")
+        raise ParseError(f"{what}：records 不是列表")
     if rows and not (isinstance(rows[0], dict) and "code" in rows[0]):
-        raise ParseError(f"{what}: records carry no code; not an hbba/dbba /stdQueryList answer")
+        raise ParseError(f"{what}：records 中没有 code；不是 hbba/dbba /stdQueryList 的应答")
     links: list[str] = []
     details: dict[str, str] = {}
 
     def make(row) -> Record:
         if not isinstance(row, dict):
-            raise ParseError("a record that is not an object")
+            raise ParseError("一条记录不是对象")
         number = row.get("code") or ""
         record = build(number, what, url, body,
                        title=clean(row.get("chName")),
@@ -87,8 +87,8 @@ def parse_detail(body: bytes, url: str) -> ParseResult:
     info = basic_info(soup)
     number = dd_text(info, "标准号")
     if not number or FILING_NAV not in text:
-        raise ParseError(f"{what}: no 标准号 under the filing sites' navigation; "
-                         "not an hbba/dbba.sacinfo.org.cn detail page")
+        raise ParseError(f"{what}：备案平台的导航下没有标准号；"
+                         "不是 hbba/dbba.sacinfo.org.cn 的详情页")
     title = soup.select_one("div.page-header h4")
     english = soup.select_one("div.page-header h5")
     status = soup.select("div.page-header span.s-status")

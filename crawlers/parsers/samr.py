@@ -92,7 +92,7 @@ def parse_search(body: bytes, url: str) -> ParseResult:
     soup = soup_of(text)
     posts = soup.select("div.panel.post")
     if not posts and not soup.select_one("div.nums"):
-        raise ParseError(f"{what}: no div.post hits and no result count; not a std.samr.gov.cn search page")
+        raise ParseError(f"{what}：没有 div.post 结果也没有结果数；不是 std.samr.gov.cn 的搜索页")
     prefixes = _script_prefixes(text)
     links: list[str] = []
     details: dict[str, str] = {}
@@ -100,7 +100,7 @@ def parse_search(body: bytes, url: str) -> ParseResult:
     def make(post) -> Record | None:
         anchor = post.select_one(".post-head a[tid][pid]")
         if anchor is None:
-            raise ParseError("a hit without its a[tid][pid] link")
+            raise ParseError("一条结果没有 a[tid][pid] 链接")
         table, pid = anchor["tid"], anchor["pid"]
         if table in PLAN_TABLES:
             return None
@@ -209,12 +209,12 @@ def parse_detail(body: bytes, url: str) -> ParseResult:
     soup = soup_of(text)
     page_title = clean(soup.title.get_text()) if soup.title else ""
     if FILING_NAV in text:
-        raise ParseError(f"{what}: this is an hbba/dbba.sacinfo.org.cn filing page; use sacinfo.detail")
+        raise ParseError(f"{what}：这是 hbba/dbba.sacinfo.org.cn 的备案页；请用 sacinfo.detail")
     info = basic_info(soup)
     number = dd_text(info, "标准号")
     if not number or PLATFORM not in page_title:
-        raise ParseError(f"{what}: no 标准号 in a basic-info block of a {PLATFORM} page; "
-                         "not a std.samr.gov.cn detail page")
+        raise ParseError(f"{what}：{PLATFORM} 页面的基本信息中没有标准号；"
+                         "不是 std.samr.gov.cn 的详情页")
     title = soup.select_one("div.page-header h4")
     english = soup.select_one("div.page-header h5")
     status, force = header_labels(soup)
@@ -266,15 +266,15 @@ def parse_api(body: bytes, url: str) -> ParseResult:
     data = load_json_object(body, what, "rows")
     rows = data["rows"]
     if not isinstance(rows, list):
-        raise ParseError(f"{what}: rows is not a list")
+        raise ParseError(f"{what}：rows 不是列表")
     if rows and not (isinstance(rows[0], dict) and ({"STD_CODE", "C_STD_CODE"} & set(rows[0]))):
-        raise ParseError(f"{what}: rows carry no STD_CODE; not a std.samr.gov.cn list API answer")
+        raise ParseError(f"{what}：rows 中没有 STD_CODE；不是 std.samr.gov.cn 列表接口的应答")
     links: list[str] = []
     details: dict[str, str] = {}
 
     def make(row) -> Record | None:
         if not isinstance(row, dict):
-            raise ParseError("a row that is not an object")
+            raise ParseError("一行不是对象")
         table = row.get("TABLE_NAME") or "BV_GB"
         if table in PLAN_TABLES:
             return None

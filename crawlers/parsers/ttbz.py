@@ -33,10 +33,10 @@ def parse_list(body: bytes, url: str) -> ParseResult:
     tables = soup.select("table.standard_list_table")
     header_row = next((t.find("tr") for t in tables if t.find("th")), None)
     if header_row is None:
-        raise ParseError(f"{what}: no table.standard_list_table header; not a ttbz.org.cn list page")
+        raise ParseError(f"{what}：没有 table.standard_list_table 表头；不是 ttbz.org.cn 的列表页")
     header = [clean(th.get_text()) for th in header_row.find_all("th")]
     if "标准编号" not in header or "标准名称" not in header:
-        raise ParseError(f"{what}: the list table has no 标准编号 / 标准名称 column")
+        raise ParseError(f"{what}：列表中没有标准编号 / 标准名称列")
     column = {name: header.index(name) for name in header}
     links: list[str] = []
     details: dict[str, str] = {}
@@ -44,7 +44,7 @@ def parse_list(body: bytes, url: str) -> ParseResult:
     def make(row) -> Record:
         cells = row.find_all("td", recursive=False)
         if len(cells) < len(header):
-            raise ParseError(f"a row with {len(cells)} cells, the header has {len(header)}")
+            raise ParseError(f"一行有 {len(cells)} 个单元格，表头有 {len(header)} 个")
         cell = lambda name: clean(cells[column[name]].get_text(" ")) if name in column else ""  # noqa: E731
         record = build(cell("标准编号"), what, url, body,
                        title=cell("标准名称"),
@@ -98,7 +98,7 @@ def parse_detail(body: bytes, url: str) -> ParseResult:
     rows = _detail_rows(soup_of(text))
     number = clean(rows.get("标准编号"))
     if not number:
-        raise ParseError(f"{what}: no 标准编号 row in table.tctable; not a ttbz.org.cn detail page")
+        raise ParseError(f"{what}：table.tctable 中没有标准编号行；不是 ttbz.org.cn 的详情页")
     ccs_cell = clean(rows.get("中国标准分类号"))
     ccs_part, _, extra_ics = ccs_cell.partition("ICS")  # the site puts a second ICS code here
     scope = rows.get("范围", "")

@@ -39,27 +39,27 @@ def read_file(path: Path, limit: int = MAX_FILE_BYTES) -> bytes:
     try:
         info = os.stat(path)
     except OSError as exc:
-        raise ParseError(f"cannot read {path}: {exc.strerror}") from None
+        raise ParseError(f"无法读取 {path}：{exc.strerror}") from None
     if stat.S_ISDIR(info.st_mode):
-        raise ParseError(f"{path} is a directory")
+        raise ParseError(f"{path} 是目录")
     if not stat.S_ISREG(info.st_mode):
-        raise ParseError(f"{path}: not a regular file (a device, FIFO or socket); give a document file")
+        raise ParseError(f"{path}：不是普通文件（设备、FIFO 或套接字）；请给出文档文件")
     if info.st_size > limit:
-        raise ParseError(f"{path}: file too large ({_mb(info.st_size)}; the limit is {_mb(limit)})")
+        raise ParseError(f"{path}：文件过大（{_mb(info.st_size)}；上限为 {_mb(limit)}）")
     try:
         with open(path, "rb") as handle:
             body = handle.read(limit + 1)
     except OSError as exc:
-        raise ParseError(f"cannot read {path}: {exc.strerror}") from None
+        raise ParseError(f"无法读取 {path}：{exc.strerror}") from None
     if len(body) > limit:  # grew after stat
-        raise ParseError(f"{path}: file too large (over the {_mb(limit)} limit)")
+        raise ParseError(f"{path}：文件过大（超过上限 {_mb(limit)}）")
     return body
 
 
 def check_size(body: bytes, name: str, limit: int = MAX_FILE_BYTES) -> None:
     """Bytes handed over directly (a crawled page) obey the same file limit."""
     if len(body) > limit:
-        raise ParseError(f"{name}: too large ({_mb(len(body))}; the limit is {_mb(limit)})")
+        raise ParseError(f"{name}：过大（{_mb(len(body))}；上限为 {_mb(limit)}）")
 
 
 def check_zip_sizes(archive: zipfile.ZipFile, name: str) -> None:
@@ -69,17 +69,17 @@ def check_zip_sizes(archive: zipfile.ZipFile, name: str) -> None:
     for info in archive.infolist():
         total += info.file_size
         if info.filename.endswith(".xml") and info.file_size > MAX_PART_BYTES:
-            raise ParseError(f"{name}: part {info.filename} expands to {_mb(info.file_size)} "
-                             f"(the limit is {_mb(MAX_PART_BYTES)}; a zip bomb?)")
+            raise ParseError(f"{name}：部件 {info.filename} 解压后为 {_mb(info.file_size)}"
+                             f"（上限为 {_mb(MAX_PART_BYTES)}；是压缩炸弹？）")
     if total > MAX_UNPACKED_BYTES:
-        raise ParseError(f"{name}: expands to {_mb(total)} (the limit is {_mb(MAX_UNPACKED_BYTES)}; a zip bomb?)")
+        raise ParseError(f"{name}：解压后为 {_mb(total)}（上限为 {_mb(MAX_UNPACKED_BYTES)}；是压缩炸弹？）")
 
 
 def read_part(archive: zipfile.ZipFile, part: str, name: str) -> bytes:
     with archive.open(part) as handle:
         data = handle.read(MAX_PART_BYTES + 1)
     if len(data) > MAX_PART_BYTES:
-        raise ParseError(f"{name}: part {part} expands past {_mb(MAX_PART_BYTES)} (a zip bomb?)")
+        raise ParseError(f"{name}：部件 {part} 解压后超过 {_mb(MAX_PART_BYTES)}（是压缩炸弹？）")
     return data
 
 
@@ -99,8 +99,8 @@ def check_pdf_streams(body: bytes, name: str) -> None:
             while True:
                 size += len(pending)
                 if size > MAX_STREAM_BYTES:
-                    raise ParseError(f"{name}: a PDF stream inflates past {_mb(MAX_STREAM_BYTES)} "
-                                     "(a decompression bomb?)")
+                    raise ParseError(f"{name}：一个 PDF 数据流解压后超过 {_mb(MAX_STREAM_BYTES)}"
+                                     "（是解压炸弹？）")
                 if inflater.eof:
                     break
                 if inflater.unconsumed_tail:
@@ -114,10 +114,10 @@ def check_pdf_streams(body: bytes, name: str) -> None:
             pass
         total += size
         if total > MAX_STREAMS_BYTES:
-            raise ParseError(f"{name}: the PDF's streams inflate past {_mb(MAX_STREAMS_BYTES)} "
-                             "(a decompression bomb?)")
+            raise ParseError(f"{name}：PDF 的数据流解压后共超过 {_mb(MAX_STREAMS_BYTES)}"
+                             "（是解压炸弹？）")
 
 
 def check_text_size(text: str, name: str) -> None:
     if len(text) > MAX_TEXT_CHARS:
-        raise ParseError(f"{name}: {len(text):,} characters of text (the limit is {MAX_TEXT_CHARS:,})")
+        raise ParseError(f"{name}：文字有 {len(text):,} 个字符（上限为 {MAX_TEXT_CHARS:,}）")

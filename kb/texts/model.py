@@ -62,16 +62,16 @@ class Document:
     def from_dict(cls, data: dict) -> "Document":
         """Validate one corpus line; raise CorpusError naming the bad field."""
         if not isinstance(data, dict):
-            raise CorpusError("a text must be a JSON object")
+            raise CorpusError("一篇文本须为 JSON 对象")
         schema = data.get("schema", TEXT_SCHEMA_VERSION)
         if schema != TEXT_SCHEMA_VERSION:
-            raise CorpusError(f"text schema {schema} is not {TEXT_SCHEMA_VERSION}")
+            raise CorpusError(f"文本的 schema {schema} 不是 {TEXT_SCHEMA_VERSION}")
         unknown = set(data) - {f.name for f in fields(cls)}
         if unknown:
-            raise CorpusError(f"unknown field(s): {', '.join(sorted(unknown))}")
+            raise CorpusError(f"未知的字段：{'、'.join(sorted(unknown))}")
         for required in ("id", "kind", "title", "text"):
             if not isinstance(data.get(required), str) or not data[required]:
-                raise CorpusError(f"missing {required!r}")
+                raise CorpusError(f"缺少 {required!r}")
         values = dict(data)
         values["sources"] = [Source.from_dict(s) for s in data.get("sources") or []]
         doc = cls(**values)
@@ -80,18 +80,18 @@ class Document:
 
     def validate(self) -> None:
         if self.kind not in DOC_KINDS:
-            raise CorpusError(f"{self.id}: kind {self.kind!r} is not one of {', '.join(DOC_KINDS)}")
+            raise CorpusError(f"{self.id}：kind {self.kind!r} 不是 {'、'.join(DOC_KINDS)} 之一")
         if not self.id.startswith(self.kind + ":"):
-            raise CorpusError(f"{self.id}: id must start with {self.kind + ':'!r}")
+            raise CorpusError(f"{self.id}：id 须以 {self.kind + ':'!r} 开头")
         if not isinstance(self.aliases, list) or not all(isinstance(a, str) for a in self.aliases):
-            raise CorpusError(f"{self.id}: aliases must be a list of strings")
+            raise CorpusError(f"{self.id}：aliases 须为字符串列表")
         if not isinstance(self.dates, dict):
-            raise CorpusError(f"{self.id}: dates must be an object")
+            raise CorpusError(f"{self.id}：dates 须为对象")
         for key, value in self.dates.items():
             if key not in DATE_KEYS:
-                raise CorpusError(f"{self.id}: unknown date {key!r} (use {', '.join(DATE_KEYS)})")
+                raise CorpusError(f"{self.id}：未知的日期 {key!r}（可用：{'、'.join(DATE_KEYS)}）")
             if not isinstance(value, str) or not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
-                raise CorpusError(f"{self.id}: date {key} {value!r} is not YYYY-MM-DD")
+                raise CorpusError(f"{self.id}：日期 {key} {value!r} 不是 YYYY-MM-DD")
 
     # -- derived views ----------------------------------------------------------
 
@@ -153,12 +153,12 @@ def unique_names(names: Iterable[str]) -> list[str]:
 def document_id(kind: str, title: str, version: str = "", number: str = "") -> str:
     """`standard:<canonical number>`, else `<kind>:<short title>` plus `@<version date>`."""
     if kind not in DOC_KINDS:
-        raise CorpusError(f"kind {kind!r} is not one of {', '.join(DOC_KINDS)}")
+        raise CorpusError(f"kind {kind!r} 不是 {'、'.join(DOC_KINDS)} 之一")
     if kind == "standard" and number:
         return f"standard:{numbers.canonical(number)}"
     name = short_title(title)
     if not name:
-        raise CorpusError("a document needs a title")
+        raise CorpusError("文档须有标题")
     return f"{kind}:{name}" + (f"@{version}" if version else "")
 
 
@@ -179,7 +179,7 @@ def load_texts(corpus_dir: Path) -> dict[str, Document]:
     """The stored texts, for read commands: {} if there are none; CorpusError on bad lines."""
     loaded = load_documents(Path(corpus_dir) / TEXTS_FILE)
     if loaded.errors:
-        raise CorpusError(f"{loaded.errors[0]} ({len(loaded.errors)} bad line(s) in {TEXTS_FILE})")
+        raise CorpusError(f"{loaded.errors[0]}（{TEXTS_FILE} 中有 {len(loaded.errors)} 行无法读取）")
     return loaded.documents
 
 

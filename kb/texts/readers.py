@@ -686,7 +686,7 @@ def document_lines(body: bytes, name: str, fmt: str | None = None) -> list[Line]
         content = docx_content(body, name)
         lines = [Line(text) for text in content.all_lines()]
     else:
-        raise ParseError(f"{_short(name)}: unknown format {fmt!r}")
+        raise ParseError(f"{_short(name)}：未知的格式 {fmt!r}")
     limits.check_text_size("\n".join(line.text for line in lines), _short(name))
     return lines
 

@@ -74,7 +74,7 @@ def normalize_clause_ref(doc_kind: str, ref: str) -> str:
     text = unicodedata.normalize("NFKC", ref or "")
     text = re.sub(r"\s+", "", text).strip("《》<>\"'“”‘’")
     if not text:
-        raise BadInput("empty clause reference")
+        raise BadInput("条款路径为空")
     if doc_kind == "law":
         return _law_ref(text)
     if doc_kind == "policy":

@@ -58,7 +58,7 @@ def build_shipped(shared: Path = SHARED) -> list[Document]:
     for kind, relative in SHIPPED:
         path = shared / relative
         if not path.exists():
-            raise CorpusError(f"{path} is missing; the shipped texts are built from ../shared")
+            raise CorpusError(f"缺少 {path}；随附的文本由 ../shared 生成")
         body = path.read_bytes()
         documents.append(document_from_bytes(body, path.name, kind=kind,
                                              source=shipped_source(shared, relative, body)))
