@@ -1,12 +1,18 @@
 """The coverage API (index.coverage_fields) over one open tantivy searcher. Documents are
-ints of (segment ordinal, segment-local id); postings come from tantivy term queries,
-facet counts over all documents from its terms aggregation."""
+dense ints, 0 … n-1 (a segment's local ids after the segments before it), so per-document
+columns are plain arrays as with Whoosh; postings come from tantivy term queries, facet
+counts over all documents from its terms aggregation."""
 from __future__ import annotations
+
+from array import array
+from bisect import bisect_right
+
+import tantivy
 
 from index.coverage_fields import FIELDS, WordsAndRecords
 from index.fields import RECORDS
 from index.tantivy_engine.schema import schema, stored
-from index.tantivy_engine.search import Q, all_matches, doc_address, doc_number
+from index.tantivy_engine.search import Q, all_matches
 
 FACET_SIZE = 100_000
 
@@ -17,9 +23,29 @@ class CoverageReader(WordsAndRecords):
         self._searcher = searcher
         self._schema = schema(RECORDS)
         self._sets: dict[str, dict[str, set[int]]] = {}
+        self._bases: list[int] | None = None  # per segment ordinal, the number of its local id 0
+        self._size = 0
+
+    def _numbering(self) -> list[int]:
+        if self._bases is None:
+            ends: dict[int, int] = {}
+            for address in all_matches(self._searcher, Q.all_query()):
+                ends[address.segment_ord] = max(ends.get(address.segment_ord, 0), address.doc + 1)
+            self._bases, total = [], 0
+            for ordinal in range(max(ends, default=-1) + 1):
+                self._bases.append(total)
+                total += ends.get(ordinal, 0)
+            self._size = total
+        return self._bases
 
     def _docs(self, query) -> set[int]:
-        return {doc_number(address) for address in all_matches(self._searcher, query)}
+        bases = self._numbering()
+        return {bases[a.segment_ord] + a.doc for a in all_matches(self._searcher, query)}
+
+    def _address(self, doc: int) -> tantivy.DocAddress:
+        bases = self._numbering()
+        ordinal = bisect_right(bases, doc) - 1  # an empty segment shares its base with the next: the next holds doc
+        return tantivy.DocAddress(ordinal, doc - bases[ordinal])
 
     def _terms(self, field: str) -> list[str]:
         """The field's terms in lexicon order (as Whoosh lists them: answers with ties come out alike)."""
@@ -49,8 +75,9 @@ class CoverageReader(WordsAndRecords):
         found = self._searcher.aggregate(Q.all_query(), {"v": {"terms": {"field": FIELDS[name], "size": FACET_SIZE}}})
         return {b["key"]: b["doc_count"] for b in found.get("v", {}).get("buckets", []) if b["doc_count"]}
 
-    def _codes(self) -> dict[int, int]:
-        return _Codes()
+    def _codes(self) -> array:
+        self._numbering()
+        return array("I", bytes(4 * self._size))
 
     def _lexicon(self, field: str) -> list[str]:
         return self._terms(field)
@@ -62,11 +89,4 @@ class CoverageReader(WordsAndRecords):
         return self._docs(Q.phrase_query(self._schema, field, words))
 
     def _stored(self, doc: int) -> dict:
-        return stored(RECORDS, self._searcher.doc(doc_address(doc)))
-
-
-class _Codes(dict):
-    """Document → value code; 0 for a document without a value (as the Whoosh reader's array)."""
-
-    def __missing__(self, key: int) -> int:
-        return 0
+        return stored(RECORDS, self._searcher.doc(self._address(doc)))

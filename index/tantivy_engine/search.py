@@ -71,15 +71,6 @@ def number_query(sch, parsed: numbers.StandardNumber):
     return Q.term_query(sch, "series_key", parsed.series_key)
 
 
-def doc_number(address) -> int:
-    """One int per document of an open searcher (segment ordinal, segment-local id)."""
-    return (address.segment_ord << 32) | address.doc
-
-
-def doc_address(number: int):
-    return tantivy.DocAddress(number >> 32, number & 0xFFFFFFFF)
-
-
 def all_matches(searcher, query) -> list:
     """The addresses of every document `query` matches."""
     if searcher.num_docs == 0:
