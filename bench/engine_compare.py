@@ -17,7 +17,7 @@ import sys
 import time
 from pathlib import Path
 
-from bench.main import KB, PYTHON, ROOT, Report, du_mb, make_queries, percentile, timed, worker
+from bench.main import KB, ROOT, Report, du_mb, make_queries, percentile, timed, worker
 
 ENGINES = ("whoosh", "tantivy")
 TANTIVY_TARGETS = {"record p95 ms": 10.0, "clause p95 ms": 30.0, "build speed-up": 3.0, "build RSS MB": 1024.0,
@@ -31,18 +31,10 @@ def log(message: str) -> None:
 
 def _build(kind: str, out: Path, engine: str, corpus: Path | None = None, laws: int = 0) -> dict | None:
     """Build with bench.worker unless `out` already holds an index (None: reused, not timed)."""
-    if (out / "CURRENT").exists() or (out / "tantivy-clauses").exists() or (out / "_clauses_0.toc").exists():
+    if (out / "CURRENT").exists() or (out / "tantivy-clauses").exists() or any(out.glob("_clauses_*.toc")):
         log(f"reusing {out}")
         return None
-    cmd = [PYTHON, "-m", "bench.worker", kind, "--out", str(out), "--laws", str(laws), "--engine", engine]
-    if corpus:
-        cmd += ["--corpus", str(corpus)]
-    done = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True)
-    if done.returncode:
-        raise SystemExit(f"bench worker {kind} --engine {engine} failed:\n{done.stderr[-3000:]}")
-    import json
-
-    return json.loads(done.stdout.strip().splitlines()[-1])
+    return worker(kind, out, corpus, laws=laws, engine=engine)
 
 
 def _cases(kb, q):

@@ -97,13 +97,15 @@ def timed(fn, items) -> list[float]:
     return out
 
 
-def worker(kind: str, out: Path, corpus: Path | None = None, procs: int = 1, laws: int = 0) -> dict:
-    cmd = [PYTHON, "-m", "bench.worker", kind, "--out", str(out), "--procs", str(procs), "--laws", str(laws)]
+def worker(kind: str, out: Path, corpus: Path | None = None, procs: int = 1, laws: int = 0,
+           engine: str = "whoosh") -> dict:
+    cmd = [PYTHON, "-m", "bench.worker", kind, "--out", str(out), "--procs", str(procs), "--laws", str(laws),
+           "--engine", engine]
     if corpus:
         cmd += ["--corpus", str(corpus)]
     done = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True)
     if done.returncode:
-        raise SystemExit(f"bench worker {kind} failed:\n{done.stderr[-3000:]}")
+        raise SystemExit(f"bench worker {kind} --engine {engine} failed:\n{done.stderr[-3000:]}")
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 

@@ -188,6 +188,7 @@ class KnowledgeIndex(ABC):
         self.generation = generation
         self.index_dir = index_dir
         self._clause_searcher = None
+        self._coverage = None
         self._open_engine()
 
     @classmethod
@@ -299,9 +300,15 @@ class KnowledgeIndex(ABC):
     def doc_count(self) -> int: ...
 
     @property
-    @abstractmethod
     def coverage(self):
-        """The coverage facts reader (the methods index.coverage_fields lists)."""
+        """The coverage facts reader (the methods index.coverage_fields lists), made on first use."""
+        if self._coverage is None:
+            self._coverage = self._coverage_reader()
+        return self._coverage
+
+    @abstractmethod
+    def _coverage_reader(self):
+        """A new coverage reader over the open records index."""
 
     def _clause_store(self):
         """The clause index: count(), document(clause_id) → stored fields or None, and

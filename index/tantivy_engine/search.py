@@ -93,18 +93,14 @@ class TantivyIndex(KnowledgeIndex):
             raise IndexMissing(f"无法打开索引版本 {self.generation.name}"
                                f"（{type(exc).__name__}: {exc}）") from None
         self._schema = schema(RECORDS)
-        self._coverage = None
 
     def _close_engine(self) -> None:
         self._searcher = self._ix = None
 
-    @property
-    def coverage(self):
-        if self._coverage is None:
-            from index.tantivy_engine.coverage import CoverageReader
+    def _coverage_reader(self):
+        from index.tantivy_engine.coverage import CoverageReader
 
-            self._coverage = CoverageReader(self._searcher)
-        return self._coverage
+        return CoverageReader(self._searcher)
 
     # -- records -------------------------------------------------------------
 

@@ -70,19 +70,15 @@ class WhooshIndex(KnowledgeIndex):
                                f"（{type(exc).__name__}: {exc}）") from None
         self._filters: dict = {}
         self._facet_codes: dict[str, tuple[bytearray, list[str]]] = {}
-        self._coverage = None
 
     def _close_engine(self) -> None:
         self._searcher.close()
         self._records.close()
 
-    @property
-    def coverage(self):
-        if self._coverage is None:
-            from index.whoosh_engine.coverage import CoverageReader
+    def _coverage_reader(self):
+        from index.whoosh_engine.coverage import CoverageReader
 
-            self._coverage = CoverageReader(self._searcher)
-        return self._coverage
+        return CoverageReader(self._searcher)
 
     # -- records -------------------------------------------------------------
 
