@@ -47,6 +47,7 @@ SOURCE_WEIGHTS = {
 }
 SYNONYM_FACTOR = 0.85  # a match through a synonym counts a little less than a direct one
 LATER_NAME_FACTOR = 0.9  # 电缆 in 电子设备用导线、电缆 is not the name's first word
+WORD_MEMO = 200_000  # words whose senses a vocabulary remembers (a build asks for the same few thousand)
 SUFFIX_FACTOR = 0.7  # a word known only by its head (屏蔽电泵 → 泵)
 INNER_FACTOR = 0.5  # a word known only by an inner part (质量管理体系 → 质量管理)
 
@@ -442,6 +443,12 @@ class Vocabulary:
 
     def letter_of(self, code: str) -> str:
         """The CCS letter a category belongs to (through its parents for user categories)."""
+        letters = self.__dict__.setdefault("_letters", {})
+        if code not in letters:
+            letters[code] = self._letter_of(code)
+        return letters[code]
+
+    def _letter_of(self, code: str) -> str:
         category = self.category(code)
         seen = 0
         while category is not None and category.scheme == "user" and seen < 10:
@@ -500,7 +507,17 @@ class Vocabulary:
         word of two or more characters (计量器具 → 计量: 器具 is generic). Linear in the
         word's length: no part is longer than the vocabulary's longest term. Returns
         (senses, matched part); `lookup` replaces `self.lookup` when given."""
-        lookup = lookup or self.lookup
+        if lookup is None or lookup == self.lookup:
+            memo = self.__dict__.setdefault("_memo", {})
+            found = memo.get(word)
+            if found is None:
+                if len(memo) >= WORD_MEMO:
+                    memo.clear()
+                found = memo[word] = self._senses_for_word(word, self.lookup)
+            return found
+        return self._senses_for_word(word, lookup)
+
+    def _senses_for_word(self, word: str, lookup) -> tuple[list[Sense], str]:
         senses = lookup(word)
         if senses:
             return senses, word
@@ -535,7 +552,7 @@ class Vocabulary:
     def __getstate__(self) -> dict:
         """Senses as plain tuples (a snapshot loads in a third of the time); an index's cutter
         and the derived reference map stay out."""
-        state = {k: v for k, v in self.__dict__.items() if k not in ("cut", "_refs_to")}
+        state = {k: v for k, v in self.__dict__.items() if k not in ("cut", "_refs_to", "_memo", "_letters")}
         state["_senses"] = {term: [astuple_sense(s) for s in senses] for term, senses in self._senses.items()}
         return state
 

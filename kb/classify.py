@@ -22,7 +22,7 @@ import math
 import re
 import unicodedata
 from dataclasses import dataclass
-from functools import lru_cache, partial
+from functools import lru_cache
 from pathlib import Path
 from typing import Callable, Sequence
 
@@ -128,7 +128,7 @@ def title_words(title: str) -> list[tuple[str, float, str]]:
     segments = [s for s in _SEGMENT_SPLIT.split(text) if s and s.strip()]
     found: list[tuple[str, float, str]] = []
     for index, segment in enumerate(segments):
-        words = [w for w in cut(segment) if w.strip()]
+        words = _segment_words(segment)
         base = SUBJECT_WEIGHT if index == 0 else LATER_SEGMENT_WEIGHT
         role = "subject" if index == 0 else "later"
         last_use = max((i for i, w in enumerate(words) if w == "用"), default=-1)
@@ -143,6 +143,12 @@ def title_words(title: str) -> list[tuple[str, float, str]]:
     return found
 
 
+@lru_cache(maxsize=100_000)
+def _segment_words(segment: str) -> tuple[str, ...]:
+    """The words of one title segment; titles repeat their segments (subjects, 第N部分 names)."""
+    return tuple(w for w in cut(segment) if w.strip())
+
+
 def _is_content(word: str) -> bool:
     return bool(word) and word not in _TITLE_NOISE and word not in GENERIC_TERMS \
         and not re.fullmatch(r"[\d.\-/]+", word)
@@ -155,20 +161,20 @@ class _Candidate:
     """Evidence for one code: per title word, the best contribution and its reason."""
 
     code: str
-    words: dict[str, tuple[float, str]]
+    words: dict[str, tuple[float, tuple]]  # word → (amount, (kind, word, part, sense))
 
     @property
     def score(self) -> float:
         return sum(amount for amount, _ in self.words.values())
 
-    def add(self, word: str, amount: float, reason: str) -> None:
+    def add(self, word: str, amount: float, reason: tuple) -> None:
         if word not in self.words or self.words[word][0] < amount:
             self.words[word] = (amount, reason)
 
-    def reasons(self, limit: int = 2) -> list[str]:
-        """The reasons of the strongest words; a reason may be a callable, formatted only here."""
+    def reasons(self, vocabulary: Vocabulary, limit: int = 2) -> list[str]:
+        """The reasons of the strongest words, formatted only here (for the few returned)."""
         best = sorted(self.words.values(), key=lambda e: -e[0])[:limit]
-        return [r() if callable(r) else r for _, r in best]
+        return [_reason(vocabulary, *r) for _, r in best]
 
 
 def classify(record: Record, vocabulary: Vocabulary | None = None, *, lookup: TermLookup | None = None,
@@ -216,17 +222,22 @@ def _priors(record: Record) -> list[tuple[Prior, tuple[float, ...]]]:
 
 
 def _evidence(record: Record, vocabulary: Vocabulary, lookup: TermLookup) -> dict[str, _Candidate]:
-    candidates: dict[str, _Candidate] = {}
-    words = [(w, weight, "title term") for w, weight, _ in title_words(record.title)]
+    words: dict[str, tuple[float, str]] = {}  # a repeated word counts once, at its best place
+    found = [(w, weight, "title term") for w, weight, _ in title_words(record.title)]
     if record.scope:
-        words += [(w, SCOPE_WEIGHT, "scope term") for w, _, _ in title_words(record.scope[:300])]
-    for word, weight, kind in words:
-        senses, part = vocabulary.senses_for_word(word, lookup)
+        found += [(w, SCOPE_WEIGHT, "scope term") for w, _, _ in title_words(record.scope[:300])]
+    for word, weight, kind in found:
+        if word not in words or words[word][0] < weight:
+            words[word] = (weight, kind)
+    memoized = lookup == vocabulary.lookup
+    candidates: dict[str, _Candidate] = {}
+    for word, (weight, kind) in words.items():
+        senses, part = vocabulary.senses_for_word(word) if memoized else vocabulary.senses_for_word(word, lookup)
         for sense in senses:
-            # The reason is formatted only for the few assignments returned (a tenth of the time).
-            reason = partial(_reason, vocabulary, kind, word, part, sense)
-            candidates.setdefault(sense.code, _Candidate(sense.code, {})).add(
-                word, sense.strength * weight, reason)
+            candidate = candidates.get(sense.code)
+            if candidate is None:
+                candidate = candidates[sense.code] = _Candidate(sense.code, {})
+            candidate.add(word, sense.strength * weight, (kind, word, part, sense))
     return candidates
 
 
@@ -263,67 +274,68 @@ def _letter(code: str, vocabulary: Vocabulary) -> str:
 
 def _rank(candidates: dict[str, _Candidate], priors, vocabulary: Vocabulary, limit: int = 5) -> list[Assignment]:
     prior_letters = {letter for prior, _ in priors for letter in prior.letters}
+    letter_of = {code: _letter(code, vocabulary) for code in candidates}
     letter_words: dict[str, dict[str, float]] = {}
     for candidate in candidates.values():
-        best = letter_words.setdefault(_letter(candidate.code, vocabulary), {})
+        best = letter_words.setdefault(letter_of[candidate.code], {})
         for word, (amount, _) in candidate.words.items():
-            best[word] = max(best.get(word, 0.0), amount)
+            if best.get(word, 0.0) < amount:
+                best[word] = amount
+    prior_notes: dict[str, tuple[tuple[float, ...], tuple[str, ...]]] = {}
+    for letter in letter_words:
+        boosts = tuple(PRIOR_BOOST.get(prior.letters.index(letter), 1.1) for prior, _ in priors
+                       if letter in prior.letters)
+        notes = tuple(f"{prior.reason} → {letter} agrees" for prior, _ in priors if letter in prior.letters)
+        prior_notes[letter] = (boosts, notes)
     boilerplate = vocabulary.taxonomy.repeated_names()
     scored = []
     for candidate in candidates.values():
-        letter = _letter(candidate.code, vocabulary)
-        others = {w: a for w, a in letter_words.get(letter, {}).items() if w not in candidate.words}
+        letter = letter_of[candidate.code]
+        same_letter = letter_words[letter]
+        # Every word of the candidate is among its letter's words: others exist iff there are more.
+        has_others = len(same_letter) > len(candidate.words)
         category = vocabulary.category(candidate.code)
         score = candidate.score
         if category is not None and category.name in boilerplate and letter != "A" \
                 and letter not in prior_letters:
             # "质量管理" alone says nothing about which letter's 标准化、质量管理: A (综合) is its
             # general home; another letter's copy needs other words of that letter.
-            if not others:
+            if not has_others:
                 continue
             score *= 0.5
-        score += COHERENCE * sum(others.values())
-        notes = []
-        for prior, _ in priors:
-            if letter in prior.letters:
-                score *= PRIOR_BOOST.get(prior.letters.index(letter), 1.1)
-                notes.append(f"{prior.reason} → {letter} agrees")
-        scored.append((score, candidate, letter, notes))
+        if has_others:
+            score += COHERENCE * sum(a for w, a in same_letter.items() if w not in candidate.words)
+        boosts, notes = prior_notes[letter]
+        for boost in boosts:
+            score *= boost
+        scored.append((score, candidate, letter, notes, category))
     scored.sort(key=lambda item: (-item[0], item[1].code))
     total = sum(s for s, *_ in scored[:3]) or 1.0
     letter_support = {letter: conf for letter, conf, _ in _prior_letters(priors, vocabulary)}
-    assignments: list[tuple[float, Assignment]] = []
+    ranked: list[tuple[float, float, str, object]] = []  # (confidence, score, code, evidence)
     covered: set[str] = set()
-    for score, candidate, letter, notes in scored:
+    for score, candidate, letter, notes, category in scored:
         strength = 1.0 - math.exp(-score)
         confidence = strength * (0.5 + 0.5 * score / total)
         # The best guess inside a letter the sector or ICS vouch for inherits part of that.
         support = letter_support.get(letter, 0.0) * (0.6 if letter not in covered else 0.2)
         confidence = 1.0 - (1.0 - confidence) * (1.0 - support)
-        category = vocabulary.category(candidate.code)
-        scheme = "user" if category is not None and category.scheme == "user" else "ccs"
-        assignments.append((score, _LazyAssignment(candidate.code, round(min(confidence, 0.95), 2),
-                                                   (candidate, notes), scheme)))
+        ranked.append((round(min(confidence, 0.95), 2), score, candidate.code, (candidate, notes, category)))
         covered.add(letter)
     for letter, confidence, reason in _prior_letters(priors, vocabulary):
         if letter not in covered:
-            assignments.append((-1.0, Assignment(letter, confidence, reason, "ccs")))
-    assignments.sort(key=lambda item: (-item[1].confidence, -item[0], item[1].code))
-    return [a.assignment() if isinstance(a, _LazyAssignment) else a for _, a in assignments[:limit]]
+            ranked.append((confidence, -1.0, letter, reason))
+    ranked.sort(key=lambda item: (-item[0], -item[1], item[2]))
+    return [_assignment(vocabulary, *item) for item in ranked[:limit]]
 
 
-@dataclass(frozen=True)
-class _LazyAssignment:
-    """An assignment whose reason is joined only if it is among those returned."""
-
-    code: str
-    confidence: float
-    evidence: tuple
-    scheme: str
-
-    def assignment(self) -> Assignment:
-        candidate, notes = self.evidence
-        return Assignment(self.code, self.confidence, "; ".join(candidate.reasons() + notes), self.scheme)
+def _assignment(vocabulary: Vocabulary, confidence: float, score: float, code: str, evidence) -> Assignment:
+    """An assignment, its reasons joined only now that it is among those returned."""
+    if isinstance(evidence, str):  # a letter only the sector or ICS point to
+        return Assignment(code, confidence, evidence, "ccs")
+    candidate, notes, category = evidence
+    scheme = "user" if category is not None and category.scheme == "user" else "ccs"
+    return Assignment(code, confidence, "; ".join(candidate.reasons(vocabulary) + list(notes)), scheme)
 
 
 def _prior_letters(priors, vocabulary: Vocabulary) -> list[tuple[str, float, str]]:
