@@ -43,7 +43,9 @@ class KbGroup(TyperGroup):
             raise
         except KeyboardInterrupt:
             _fail(ctx, "已中断（Ctrl-C）", "", 130)
-        except Exception as exc:  # a bug: one line, unless KB_DEBUG asks for the traceback
+        except (SystemExit, GeneratorExit):
+            raise
+        except BaseException as exc:  # a bug (or an engine's panic, not an Exception): one line
             if os.environ.get("KB_DEBUG"):
                 raise
             from index.engine import damage

@@ -99,6 +99,23 @@ def test_bad_input_is_one_line_and_non_zero(dirs, args, code, message):
     assert "Traceback" not in result.output
 
 
+class PanicException(BaseException):
+    """What a Rust engine's binding raises on a panic (pyo3's PanicException is no Exception)."""
+
+
+def test_an_engine_panic_is_one_line_and_exit_1(dirs, monkeypatch):
+    from index.engine import KnowledgeIndex
+
+    def panic(*args, **kwargs):
+        raise PanicException("called `Result::unwrap()` on an `Err` value")
+
+    monkeypatch.setattr(KnowledgeIndex, "search", panic)
+    result = kb(dirs, "search", "水稻")
+    assert result.exit_code == 1
+    assert result.stderr.startswith("错误：内部错误：PanicException: called")
+    assert len(result.stderr.strip().splitlines()) <= 2 and "Traceback" not in result.output
+
+
 def test_corrupt_corpus_line_is_reported_and_the_rest_load(tmp_path):
     corpus = tmp_path / "corpus"
     corpus.mkdir()
