@@ -132,6 +132,7 @@ def teach_words(words: Iterable[str]) -> None:
                 # Frequent enough to win against a split such as 质量 | 管理体系.
                 tokenizer.add_word(word, max(TAUGHT_FREQUENCY, _general[word]))
                 _taught.add(word)
+                _cut.cache_clear()
 
 
 def general_frequency(word: str) -> int:
@@ -150,7 +151,14 @@ def commonness_factor(word: str) -> float:
 
 def cut(text: str) -> list[str]:
     """Deterministic jieba cut (no HMM) of one piece of text."""
-    return [w for w in segmenter().lcut(text, HMM=False) if w.strip()]
+    return list(_cut(text))
+
+
+@lru_cache(maxsize=100_000)
+def _cut(text: str) -> tuple[str, ...]:
+    """Remembered cuts: titles repeat their segments (subjects, 第N部分 names). teach_words
+    forgets them, since a taught word changes how text is cut."""
+    return tuple(w for w in segmenter().lcut(text, HMM=False) if w.strip())
 
 
 def dictionary_subwords(term: str) -> list[str]:
@@ -506,7 +514,8 @@ class Vocabulary:
         the most specific, the ending (the head noun: 屏蔽电泵 → 泵) on a tie, then an inner
         word of two or more characters (计量器具 → 计量: 器具 is generic). Linear in the
         word's length: no part is longer than the vocabulary's longest term. Returns
-        (senses, matched part); `lookup` replaces `self.lookup` when given."""
+        (senses, matched part); `lookup` replaces `self.lookup` when given. With the
+        vocabulary's own lookup the answer is remembered: callers must not change its list."""
         if lookup is None or lookup == self.lookup:
             memo = self.__dict__.setdefault("_memo", {})
             found = memo.get(word)

@@ -128,7 +128,7 @@ def title_words(title: str) -> list[tuple[str, float, str]]:
     segments = [s for s in _SEGMENT_SPLIT.split(text) if s and s.strip()]
     found: list[tuple[str, float, str]] = []
     for index, segment in enumerate(segments):
-        words = _segment_words(segment)
+        words = cut(segment)
         base = SUBJECT_WEIGHT if index == 0 else LATER_SEGMENT_WEIGHT
         role = "subject" if index == 0 else "later"
         last_use = max((i for i, w in enumerate(words) if w == "用"), default=-1)
@@ -141,12 +141,6 @@ def title_words(title: str) -> list[tuple[str, float, str]]:
                 weight, word_role = base * HEAD_BOOST, "head"
             found.append((word, weight, word_role))
     return found
-
-
-@lru_cache(maxsize=100_000)
-def _segment_words(segment: str) -> tuple[str, ...]:
-    """The words of one title segment; titles repeat their segments (subjects, 第N部分 names)."""
-    return tuple(w for w in cut(segment) if w.strip())
 
 
 def _is_content(word: str) -> bool:
@@ -229,10 +223,9 @@ def _evidence(record: Record, vocabulary: Vocabulary, lookup: TermLookup) -> dic
     for word, weight, kind in found:
         if word not in words or words[word][0] < weight:
             words[word] = (weight, kind)
-    memoized = lookup == vocabulary.lookup
     candidates: dict[str, _Candidate] = {}
     for word, (weight, kind) in words.items():
-        senses, part = vocabulary.senses_for_word(word) if memoized else vocabulary.senses_for_word(word, lookup)
+        senses, part = vocabulary.senses_for_word(word, lookup)
         for sense in senses:
             candidate = candidates.get(sense.code)
             if candidate is None:

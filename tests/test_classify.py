@@ -134,3 +134,12 @@ def test_every_announcement_record_gets_bounded_confidences_and_reasons():
                                             ("MT/T 1-2020", "D"), ("YS/T 1-2020", "H"), ("YB/T 1-2020", "H")])
 def test_sector_table(number, letter):
     assert sector_prior(Record.for_number(number)).letters[0] == letter
+
+
+def test_teaching_a_word_changes_the_remembered_cuts():
+    from kb.categories import cut, teach_words
+
+    text = "岷沱嵘峦窑具"  # rare characters, taught nowhere else
+    before = cut(text)
+    teach_words(["岷沱嵘峦"])
+    assert "岷沱嵘峦" not in before and "岷沱嵘峦" in cut(text)
