@@ -131,6 +131,18 @@ def css(driver, selector):
     return driver.find_elements(By.CSS_SELECTOR, selector)
 
 
+def navigate(driver, action) -> None:
+    """Run `action` (a click or submit that loads a page) and wait until the new page has
+    replaced the old one, so the assertions after it never read the page being left."""
+    from selenium.webdriver.support import expected_conditions
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    old = driver.find_element("css selector", "html")
+    action()
+    WebDriverWait(driver, 30).until(expected_conditions.staleness_of(old))
+    WebDriverWait(driver, 30).until(lambda d: d.execute_script("return document.readyState") == "complete")
+
+
 def missing_glyphs(driver, text: str) -> bool:
     """True when the page's font draws `text` as missing-glyph boxes: its pixels on a canvas,
     in the body's font, equal those of unassigned code points, or its characters all look alike."""
@@ -167,7 +179,7 @@ def test_search_with_facets_and_snippets(site, browser, shots, library):
     box = css(browser, "input[name=q]")[0]
     box.send_keys("水稻")
     Select(css(browser, "select[name=level]")[0]).select_by_visible_text("地方标准")
-    box.submit()
+    navigate(browser, box.submit)
     expected = library.search("水稻", level="local", limit=20)
     assert f"共 {expected['total']} 条结果" in by_id(browser, "summary").text
     numbers = [a.text for a in css(browser, "#hits .hit-head a")]
@@ -177,7 +189,7 @@ def test_search_with_facets_and_snippets(site, browser, shots, library):
     assert {"地方标准", "黑龙江"} <= facets
     shoot(browser, shots, "search")
     region = [a for a in css(browser, ".facets a") if a.text == "黑龙江"][0]
-    region.click()  # a facet narrows the search
+    navigate(browser, region.click)  # a facet narrows the search
     narrowed = library.search("水稻", level="local", region="23", limit=20)
     assert f"共 {narrowed['total']} 条结果" in by_id(browser, "summary").text
 
@@ -185,13 +197,13 @@ def test_search_with_facets_and_snippets(site, browser, shots, library):
 def test_open_a_record_with_its_replacement_chain(site, browser, shots):
     url, _, _ = site
     browser.get(url + "/?q=" + urllib.parse.quote("db23t2419-2019"))
-    css(browser, "#hits .hit-head a")[0].click()
+    navigate(browser, css(browser, "#hits .hit-head a")[0].click)
     assert by_id(browser, "record-number").text == "DB23/T 2419-2019"
     fields = by_id(browser, "fields").text
     assert "状态（截至今日）" in fields and "被代替" in fields and "黑龙江" in fields
     later = css(browser, "#chain ol")[1]
     assert "DB23/T 2419-2026" in later.text
-    later.find_element("css selector", "a").click()
+    navigate(browser, later.find_element("css selector", "a").click)
     assert by_id(browser, "record-number").text == "DB23/T 2419-2026"
     assert by_id(browser, "record-title").text == "地理标志产品 佳木斯大米"
     assert "DB23/T 2419-2019" in css(browser, "#chain ol")[0].text  # and back
@@ -204,7 +216,7 @@ def test_cover(site, browser, shots, library):
     browser.get(url + "/cover")
     box = css(browser, "input[name=q]")[0]
     box.send_keys("水稻")
-    box.submit()
+    navigate(browser, box.submit)
     expected = library.cover("水稻")
     assert f"共 {expected['counts']['standards']} 条标准" in by_id(browser, "summary").text
     listed = [a.text for a in css(browser, "table.cover td:first-child a")]
@@ -242,7 +254,7 @@ def test_check_pasted_text(site, browser, shots):
     url, _, _ = site
     browser.get(url + "/check")
     by_id(browser, "check-text").send_keys("产品应符合 ＤＢ２３／Ｔ　２４１９—２０１９ 的规定。\n检验按 GB/T 99999-2020 进行。")
-    by_id(browser, "check-submit").click()
+    navigate(browser, by_id(browser, "check-submit").click)
     rows = [[td.text for td in tr.find_elements("css selector", "td")] for tr in css(browser, "#citations tbody tr")]
     assert rows[0][2] == "DB23/T 2419-2019" and rows[0][3] == "被代替" and rows[0][5] == "DB23/T 2419-2026"
     assert rows[1][2] == "GB/T 99999-2020" and rows[1][3] == "未收录"
@@ -429,7 +441,7 @@ def test_check_an_uploaded_file_and_the_policy_page(site, browser, shots, tmp_pa
     document.write_text("# 技术要求\n\n1 范围\n\n检验按 YS/T 43-2011 执行。\n", encoding="utf-8")
     browser.get(url + "/check")
     by_id(browser, "check-file").send_keys(str(document))
-    by_id(browser, "check-submit").click()
+    navigate(browser, by_id(browser, "check-submit").click)
     rows = [[td.text for td in tr.find_elements("css selector", "td")] for tr in css(browser, "#citations tbody tr")]
     assert [(r[0], r[2], r[3], r[5]) for r in rows] == [("5", "YS/T 43-2011", "被代替", "YS/T 43-2026")]
     browser.get(url + "/policy-gaps?doc=" + urllib.parse.quote("质量强国首善之区建设意见"))
