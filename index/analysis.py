@@ -31,7 +31,7 @@ from pathlib import Path
 
 from whoosh.analysis import Composable, Filter, LowercaseFilter, Token, Tokenizer
 
-ANALYZER_VERSION = 1
+ANALYZER_VERSION = 2  # 2: facility words (光伏电站) in the user dictionary; the coverage words leave out what a tool works on
 DATA_DIR = Path(__file__).resolve().parent / "data"
 USER_DICT = DATA_DIR / "userdict.txt"
 STOPWORDS_FILE = DATA_DIR / "stopwords.txt"

@@ -56,6 +56,10 @@ ELEMENTS = frozenset("金银铜铁锡铅锌铝镁钛铬锰钴镍钼钨钒锂钠�
 HEADS = frozenset("机器仪计表环船泵阀罐炉箱柜灯剂杆叶式件")  # not 车: 车|联网 is 车联网
 # ... except where it begins the next word: 机插 (machine transplanting), 机收, 机播, 机耕: 水稻|机插秧.
 HEAD_PREFIXES = frozenset({"机插", "机收", "机播", "机耕", "机采", "机防"})
+# Tools and consumables for working a material: in 玻璃加工用金刚石磨头 and 玻璃基板用稀土抛光粉 the words
+# before 用 name what is worked, not what the standard covers (eval/cover/README.md: machinery for making).
+FAMILY_ENDS = ("制品", "产品")
+TOOL_HEADS = frozenset({"磨头", "磨具", "砂轮", "抛光粉", "抛光液", "研磨液", "切削液", "刀具", "模具"})
 
 
 class WordTokenizer(JiebaTokenizer):
@@ -112,6 +116,7 @@ class WordTokenizer(JiebaTokenizer):
                     continue
             words.append(word)
             i += 1
+        words = _without_worked_material(words)
         token = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
         for pos, (text, start, end) in enumerate(words, start_pos):
             token.text, token.boost, token.stopped = text, 1.0, False
@@ -137,6 +142,25 @@ def _split_doubled(cut: list[list]) -> list[list]:
         else:
             out.append(word)
     return out
+
+
+def _without_worked_material(words: list[list]) -> list[list]:
+    """Leave out what a tool or consumable works on (玻璃|加工|用|金刚石|磨头: 金刚石, 磨头 stay):
+    the words of the unbroken run before the last 用 when the run after it ends in a TOOL_HEADS word,
+    back to a series name (超硬磨料制品 of 超硬磨料制品触摸屏玻璃加工用金刚石磨头 stays)."""
+    uses = [k for k, w in enumerate(words) if w[0] == "用"]
+    if not uses:
+        return words
+    use = uses[-1]
+    end = use + 1
+    while end < len(words) and words[end][1] == words[end - 1][2]:
+        end += 1
+    if end == use + 1 or words[end - 1][0] not in TOOL_HEADS:
+        return words
+    start = use
+    while start > 0 and words[start - 1][2] == words[start][1] and not words[start - 1][0].endswith(FAMILY_ENDS):
+        start -= 1
+    return words[:start] + words[use:]
 
 
 def _lone(word: list) -> bool:

@@ -281,6 +281,17 @@ def test_words_match_on_word_boundaries_only(real):
     assert numbers(cover(real[1], "Q11", today=TODAY)) == []  # 水泥环 is no cement
 
 
+def test_a_product_used_as_a_setting_or_worked_by_a_tool_is_not_covered(real):
+    """eval/cover/README.md: grazing inside a PV plant is no PV standard; a glass greenhouse, a
+    diamond grinding head for glass and a polishing powder for glass substrates are no glass standards."""
+    pv = numbers(cover(real[1], "光伏", today=TODAY))
+    assert "SJ/T 12056-2025" in pv and "DB34/T 5501-2026" in pv  # PV modules, household PV grid connection
+    assert not {"DB54/T 0663-2026", "DB54/T 0664-2026", "DB54/T 0665-2026", "DB54/T 0666-2026"} & set(pv)
+    glass = numbers(cover(real[1], "玻璃", today=TODAY))
+    assert not {"DB34/T 5449-2026", "JB/T 12545-2026", "XB/T 529-2026"} & set(glass)
+    assert "JB/T 12545-2026" in numbers(cover(real[1], "磨头", today=TODAY))  # the tool itself still is
+
+
 def test_a_generic_word_proposes_no_category():
     resolved = resolve_request("计量器具", default_vocabulary()).resolved
     assert [r.category.code for r in resolved] == ["A50", "A50/64"]  # not 器具's W90/99 纺织机械与器具
@@ -359,6 +370,13 @@ def test_an_index_built_before_coverage_facts_asks_for_a_rebuild(tmp_path):
     ("可插拔掺铒光纤放大器 第2部分：QSFP系列", ["可插拔", "掺铒", "光纤", "放大器", "第", "2", "部分", "qsfp", "系列"]),
     ("面向车联网应用场景高精度定位卫星增强定位技术要求和测试方法",
      ["面向", "车联网", "应用", "场景", "高精度", "定位", "卫星", "增强", "定位", "技术要求", "测试方法"]),
+    # a facility named after a product is one word (index/data/userdict.txt): the title is about the facility
+    ("光伏电站绵羊放牧管理技术规程", ["光伏电站", "绵羊", "放牧", "管理", "技术规程"]),
+    ("玻璃温室建造技术与验收规范", ["玻璃温室", "建造", "技术", "验收", "规范"]),
+    # a tool or consumable: what it works on is no word of the title, down to the series name
+    ("液晶显示器玻璃基板用稀土抛光粉", ["用", "稀土", "抛光粉"]),
+    ("超硬磨料制品触摸屏玻璃加工用金刚石磨头", ["超硬", "磨料", "制品", "用", "金刚石", "磨头"]),
+    ("汽车空气悬架用弹簧扁钢", ["汽车", "空气", "悬架", "用", "弹簧", "扁钢"]),  # a material made for a car stays
 ])
 def test_coverage_words_of_real_titles(title, words):
     from index.coverage_fields import words_of
