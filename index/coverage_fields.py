@@ -58,8 +58,8 @@ HEADS = frozenset("机器仪计表环船泵阀罐炉箱柜灯剂杆叶式件")  
 HEAD_PREFIXES = frozenset({"机插", "机收", "机播", "机耕", "机采", "机防"})
 # Tools and consumables for working a material: in 玻璃加工用金刚石磨头 and 玻璃基板用稀土抛光粉 the words
 # before 用 name what is worked, not what the standard covers (eval/cover/README.md: machinery for making).
-FAMILY_ENDS = ("制品", "产品")
 TOOL_HEADS = frozenset({"磨头", "磨具", "砂轮", "抛光粉", "抛光液", "研磨液", "切削液", "刀具", "模具"})
+FAMILY_ENDS = ("制品", "产品")  # a series name (超硬磨料制品) before them is no worked material
 
 
 class WordTokenizer(JiebaTokenizer):
@@ -148,10 +148,9 @@ def _without_worked_material(words: list[list]) -> list[list]:
     """Leave out what a tool or consumable works on (玻璃|加工|用|金刚石|磨头: 金刚石, 磨头 stay):
     the words of the unbroken run before the last 用 when the run after it ends in a TOOL_HEADS word,
     back to a series name (超硬磨料制品 of 超硬磨料制品触摸屏玻璃加工用金刚石磨头 stays)."""
-    uses = [k for k, w in enumerate(words) if w[0] == "用"]
-    if not uses:
+    use = next((k for k in range(len(words) - 1, -1, -1) if words[k][0] == "用"), None)
+    if use is None:
         return words
-    use = uses[-1]
     end = use + 1
     while end < len(words) and words[end][1] == words[end - 1][2]:
         end += 1

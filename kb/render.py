@@ -161,15 +161,10 @@ _USAGE_WORDS = [  # the command-line parser's messages, in Chinese
     (r"Missing argument '(.*)'\.", r"缺少参数 \1"),
     (r"Missing option '(.*)'\.", r"缺少选项 \1"),
     (r"Invalid value for '(.*?)': (.*)", r"\1 的值无效：\2"),
-    (r"'(.*)' is not a valid (integer|int|int range)\.", "应为整数"),  # typer < 0.29 (click's words)
-    (r"'(.*)' is not a valid (float|float range)\.", "应为数字"),
+    (r"'.*' is not a valid (integer|int|int range)\.", "应为整数"),
+    (r"'.*' is not a valid (float|float range)\.", "应为数字"),
     (r"(.*) is not in the range (.*)\.", r"\1 不在允许的范围 \2 内"),
     (r"Value '(.*)' is not a valid (\w+)\.", r"\1 不是有效的值"),
-    (r"Input should be a valid integer.*", "应为整数"),
-    (r"Input should be a valid number.*", "应为数字"),
-    (r"Input should be greater than or equal to (\S+)", r"应不小于 \1"),
-    (r"Input should be less than or equal to (\S+)", r"应不大于 \1"),
-    (r"Input should be greater than (\S+)", r"应大于 \1"),
 ]
 
 
