@@ -196,6 +196,7 @@ class WordsAndRecords:
     _stored(doc) → stored fields, and _codes() → an empty per-document code table."""
 
     def __init__(self):
+        self._sets: dict[str, dict[str, set[int]]] = {}  # value_sets, by field
         self._values: dict = {}
         self._lexicons: dict[str, list[str]] = {}
 
@@ -211,13 +212,25 @@ class WordsAndRecords:
         if name not in self._values:
             codes = self._codes()
             values = [""]
-            for value, docs in sorted(self.value_sets(name).items()):
+            for value, docs in self._postings(name):
                 values.append(value)
                 code = len(values) - 1
                 for doc in docs:
                     codes[doc] = code
             self._values[name] = (codes, values)
         return self._values[name]
+
+    def _postings(self, name: str):
+        """(value, documents) of a field in value order. Without value_sets loaded, each
+        value's documents are read and let go: a column costs its codes, not a set per value."""
+        if name in self._sets:
+            yield from sorted(self._sets[name].items())
+            return
+        field = FIELDS[name]
+        for value in sorted(set(self._lexicon(field))):
+            docs = self._term_docs(field, value)
+            if docs:
+                yield value, docs
 
     def _counts_over(self, name: str, docs: set[int]) -> dict[str, int]:
         codes, values = self.values(name)

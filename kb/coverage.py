@@ -587,7 +587,7 @@ def _grouped(reader, name: str, chosen: set[int]) -> tuple[dict[str, set[int]], 
     """Value → the chosen documents with it, and the chosen documents with none."""
     groups, seen = {}, set()
     for value, docs in reader.value_sets(name).items():
-        inside = docs & chosen
+        inside = docs if docs <= chosen else docs & chosen  # no copy when nothing is filtered out (never mutated)
         if inside:
             groups[value] = inside
             seen |= inside

@@ -22,7 +22,6 @@ class CoverageReader(WordsAndRecords):
         super().__init__()
         self._searcher = searcher
         self._schema = schema(RECORDS)
-        self._sets: dict[str, dict[str, set[int]]] = {}
         self._bases: list[int] | None = None  # per segment ordinal, the number of its local id 0
         self._size = 0
 

@@ -14,7 +14,6 @@ class CoverageReader(WordsAndRecords):
     def __init__(self, searcher):
         super().__init__()
         self._searcher = searcher
-        self._sets: dict[str, dict[str, set[int]]] = {}
 
     def _leaves(self):
         return [(leaf.reader(), offset) for leaf, offset in self._searcher.leaf_searchers()]
