@@ -23,23 +23,16 @@ from kb.records import Record, effective_status
 from index.analysis import ANALYZER_VERSION
 from index.coverage_fields import coverage_document
 
-SCHEMA_VERSION = 5  # 3: coverage facts (index.coverage_fields); 4: clause ranking data (index/clause_rows.py) beside the clause index; 5: that data as mapped binary columns, float32 vectors (cold clause search, issue 17)
+SCHEMA_VERSION = 6  # 3: coverage facts (index.coverage_fields); 4: clause ranking data (index/clause_rows.py) beside the clause index; 5: that data as mapped binary columns, float32 vectors (cold clause search, issue 17); 6: no index-time field boosts (Whoosh scored title words twice over)
 VERSION = {"schema": SCHEMA_VERSION, "analyzer": ANALYZER_VERSION}
 
 RECORDS = "records"
 CLAUSES = "clauses"
 
-# Field boosts: number and title above scope.
-TITLE_BOOST = 3.0
-SCOPE_BOOST = 1.0
-NUMBER_BOOST = 10.0
-
-
 @dataclass(frozen=True)
 class Field:
     kind: str  # id / keywords / text / number / stored
     stored: bool = False
-    boost: float = 1.0
     analyzer: str = ""  # text fields: chinese / english / words
     separator: str = " "  # keywords fields
     scorable: bool = False  # keywords fields that take part in scoring (number_key)
@@ -55,13 +48,13 @@ def _codes(stored: bool = False) -> Field:
 
 RECORD_FIELDS: dict[str, Field] = {
     "id": _id(),
-    "number_key": Field("keywords", boost=NUMBER_BOOST, scorable=True),
+    "number_key": Field("keywords", scorable=True),
     "edition_key": Field("keywords"),
     "series_key": Field("keywords"),
-    "title": Field("text", stored=True, boost=TITLE_BOOST, analyzer="chinese"),
+    "title": Field("text", stored=True, analyzer="chinese"),
     "english_title": Field("text", stored=True, analyzer="english"),
-    "scope": Field("text", stored=True, boost=SCOPE_BOOST, analyzer="chinese"),
-    "dept": Field("text", boost=0.5, analyzer="chinese"),
+    "scope": Field("text", stored=True, analyzer="chinese"),
+    "dept": Field("text", analyzer="chinese"),
     "kind": _id(), "level": _id(), "status": _id(), "force": _id(), "region": _id(), "sector": _id(),
     "year": Field("number", stored=True),
     "ccs": _codes(stored=True), "ics": _codes(stored=True),
@@ -78,21 +71,22 @@ RECORD_FIELDS: dict[str, Field] = {
 CLAUSE_FIELDS: dict[str, Field] = {
     "id": _id(),  # doc_id#path
     "doc_id": _id(),
-    "doc_title": Field("text", stored=True, boost=0.5, analyzer="chinese"),
+    "doc_title": Field("text", stored=True, analyzer="chinese"),
     "doc_kind": _id(),
     "path": _id(),
     "label": Field("stored"),
-    "heading": Field("text", stored=True, boost=2.0, analyzer="chinese"),
+    "heading": Field("text", stored=True, analyzer="chinese"),
     "text": Field("text", stored=True, analyzer="chinese"),
-    "context": Field("text", boost=0.3, analyzer="chinese"),  # headings of the chapters around a clause
+    "context": Field("text", analyzer="chinese"),  # headings of the chapters around a clause
     "latest": _id(False),  # "1" on the clauses of the newest version of each text
     "clause_kind": _id(),
     "parent": Field("stored"),
     "content_hash": Field("stored"),
 }
 
-# What a text query searches, with each field's weight.
-RECORD_TEXT_FIELDS = {"title": TITLE_BOOST, "scope": 1.0, "english_title": 1.0, "dept": 0.5}
+# What a text query searches, with each field's weight: applied at query time only, the same
+# in both engines (a Whoosh field_boost would also scale the indexed term frequencies).
+RECORD_TEXT_FIELDS = {"title": 3.0, "scope": 1.0, "english_title": 1.0, "dept": 0.5}
 CLAUSE_TEXT_FIELDS = {"heading": 2.0, "text": 1.0, "context": 0.3, "doc_title": 0.5}
 FACET_FIELDS = ("level", "status", "region")
 

@@ -10,6 +10,7 @@ from whoosh.query import And, Term
 from index.clauses import ClauseHit, ClauseResult
 from index.fields import CLAUSE_TEXT_FIELDS, CLAUSES
 from index.snippets import EmFormatter, plain_snippet
+from index.whoosh_engine.scoring import BM25
 from index.whoosh_engine.search import text_query
 from index.whoosh_engine.speedups import matching_ids
 
@@ -19,7 +20,7 @@ MAX_CACHED_FILTERS = 64
 class WhooshClauseStore:
     def __init__(self, gen_path: Path):
         self._ix = whoosh_index.open_dir(str(gen_path), indexname=CLAUSES)
-        self._searcher = self._ix.searcher()
+        self._searcher = self._ix.searcher(weighting=BM25())
         self._filters: dict = {}  # filter → allowed doc numbers, while this store is open
 
     def close(self) -> None:

@@ -14,9 +14,9 @@ def whoosh_field(name: str, spec: Field):
         return ID(stored=spec.stored, unique=name == "id")
     if spec.kind == "keywords":
         return KEYWORD(stored=spec.stored, commas=spec.separator == ",", lowercase=False,
-                       scorable=spec.scorable, field_boost=spec.boost)
+                       scorable=spec.scorable)
     if spec.kind == "text":
-        return TEXT(analyzer=analyzer(spec.analyzer), stored=spec.stored, field_boost=spec.boost)
+        return TEXT(analyzer=analyzer(spec.analyzer), stored=spec.stored)
     if spec.kind == "number":
         return NUMERIC(int, stored=spec.stored)
     return STORED()

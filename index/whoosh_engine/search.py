@@ -7,7 +7,7 @@ from collections import Counter
 
 from whoosh import index as whoosh_index
 from whoosh.highlight import ContextFragmenter
-from whoosh.query import And, NumericRange, Or, Phrase, Term
+from whoosh.query import And, NumericRange, Or, Term
 
 from kb import numbers
 from kb.errors import IndexMissing
@@ -18,6 +18,7 @@ from index.fields import FACET_FIELDS, RECORD_TEXT_FIELDS, RECORDS
 from index.query import ParsedQuery
 from index.snippets import EmFormatter, plain_snippet
 from index.whoosh_engine import schema as _schema  # noqa: F401  (applies the speed-ups)
+from index.whoosh_engine.scoring import BM25, BM25Phrase
 from index.whoosh_engine.speedups import matching_ids, value_codes
 
 MAX_CACHED_FILTERS = 64
@@ -35,7 +36,7 @@ def _field_or(fields: dict[str, float], make) -> Or:
 def text_query(parsed: ParsedQuery, fields: dict[str, float], require_all: bool = True):
     """AND (or OR) of the query's words and phrases, each matched in any of `fields`."""
     parts = [_field_or(fields, lambda f, b, t=term: Term(f, t, boost=b)) for term in parsed.terms]
-    parts += [_field_or(fields, lambda f, b, w=words: Phrase(f, w, boost=b)) for words in parsed.phrases]
+    parts += [_field_or(fields, lambda f, b, w=words: BM25Phrase(f, w, boost=b)) for words in parsed.phrases]
     if not parts:
         return None
     return And(parts) if require_all else Or(parts)
@@ -64,7 +65,7 @@ class WhooshIndex(KnowledgeIndex):
         use_vocabulary(self.index_dir)  # cut queries without loading jieba's whole dictionary
         try:
             self._records = whoosh_index.open_dir(str(self.generation.path), indexname=RECORDS)
-            self._searcher = self._records.searcher()
+            self._searcher = self._records.searcher(weighting=BM25())
         except Exception as exc:  # a missing or damaged segment fails in many ways inside Whoosh
             raise IndexMissing(f"无法打开索引版本 {self.generation.name}"
                                f"（{type(exc).__name__}: {exc}）") from None
