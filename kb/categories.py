@@ -149,15 +149,20 @@ def commonness_factor(word: str) -> float:
     return 1.0 / (1.0 + max(0.0, math.log10(freq / COMMON_FREQUENCY))) if freq else 1.0
 
 
+CACHED_CUT_LENGTH = 40  # longer text (scope sentences) seldom repeats: its cut is not kept
+
+
 def cut(text: str) -> list[str]:
     """Deterministic jieba cut (no HMM) of one piece of text."""
-    return list(_cut(text))
+    if len(text) <= CACHED_CUT_LENGTH:
+        return list(_cut(text))
+    return [w for w in segmenter().lcut(text, HMM=False) if w.strip()]
 
 
 @lru_cache(maxsize=100_000)
 def _cut(text: str) -> tuple[str, ...]:
-    """Remembered cuts: titles repeat their segments (subjects, 第N部分 names). teach_words
-    forgets them, since a taught word changes how text is cut."""
+    """Remembered cuts of short text: titles repeat their segments (subjects, 第N部分 names).
+    teach_words forgets them, since a taught word changes how text is cut."""
     return tuple(w for w in segmenter().lcut(text, HMM=False) if w.strip())
 
 

@@ -81,15 +81,16 @@ class CoverageContext:
         wanted = {number_key(n) for r in records if not r.title for n in self.successors(r)}
         # Only the successors an untitled edition inherits from are kept: not the whole corpus.
         self._titled = {key: r for r in records if r.title and (key := number_key(r.number)) in wanted}
-        self._cache: dict[tuple, tuple[Assignment, ...]] = {}
+        self._cache: dict[bytes, tuple[Assignment, ...]] = {}
 
     def successors(self, record: Record) -> tuple[str, ...]:
         return tuple(record.replaced_by) or tuple(self._successors.get(number_key(record.number), ()))
 
     def assignments(self, record: Record) -> tuple[Assignment, ...]:
         """classify(record), remembered for records with the same classified content."""
-        key = (record.title, record.scope[:300], record.number.split(" ")[0], tuple(record.ccs),
-               tuple(record.ics), record.sector)
+        # A digest, not the texts: a key must not keep a record's title and scope alive.
+        key = hashlib.blake2b(repr((record.title, record.scope[:300], record.number.split(" ")[0],
+                                    record.ccs, record.ics, record.sector)).encode(), digest_size=16).digest()
         found = self._cache.get(key)
         if found is None:
             if len(self._cache) >= CLASSIFY_CACHE:
