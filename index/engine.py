@@ -145,6 +145,16 @@ class Filters:
         return bool(self.terms() or self.year)
 
 
+TIE_WINDOW = 20  # hits fetched past the limit, so that equal scores at the cut are ordered alike
+
+
+def first_hits(candidates, limit: int, score, number) -> list:
+    """The first `limit` of an engine's top `limit + TIE_WINDOW` hits, equal scores (to two
+    decimals) in order of standard number: the same order from both engines and after any
+    update, whatever the layout of each engine's documents."""
+    return sorted(candidates, key=lambda c: (-round(score(c), 2), number(c)))[:limit]
+
+
 def by_count(items) -> dict[str, int]:
     return dict(sorted(items, key=lambda kv: (-kv[1], kv[0])))
 

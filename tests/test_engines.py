@@ -4,6 +4,7 @@ alike; a generation is opened only by the engine that built it."""
 from __future__ import annotations
 
 import json
+import shutil
 import statistics
 
 import pytest
@@ -18,6 +19,7 @@ from index.fields import RECORD_FIELDS, RECORDS
 from index.tantivy_engine.schema import folder
 from index.tantivy_engine.search import TantivyIndex
 from index.whoosh_engine.search import WhooshIndex
+from kb.corpus import STANDARDS_FILE
 from kb.coverage import cover, gap_report
 from kb.errors import VersionMismatch
 from kb.paths import shipped_corpus_dir
@@ -96,6 +98,23 @@ def test_both_engines_score_a_document_alike(indexes, text):
     shared = [(h.score, theirs[h.id]) for h in a.hits if h.id in theirs]
     assert len(shared) >= 0.9 * len(a.hits) > 0
     assert all(abs(ours - other) <= 0.05 * other for ours, other in shared), shared
+
+
+@pytest.mark.parametrize("engine", ["whoosh", "tantivy"])
+def test_equal_scores_come_in_number_order(indexes, engine, tmp_path):
+    """Ties are ordered by standard number, not by where an engine keeps its documents: the
+    shipped corpus indexed in reverse gives the same hits in the same order."""
+    corpus = tmp_path / "corpus"
+    shutil.copytree(shipped_corpus_dir(), corpus)
+    lines = (corpus / STANDARDS_FILE).read_text(encoding="utf-8").splitlines(keepends=True)
+    (corpus / STANDARDS_FILE).write_text("".join(reversed(lines)), encoding="utf-8")
+    build.rebuild(corpus, tmp_path / "index", engine=engine)
+    reversed_kb = KnowledgeIndex.open(tmp_path / "index")
+    hits = reversed_kb.search("技术规程", limit=20).hits
+    reversed_kb.close()
+    ties = [(a.id, b.id) for a, b in zip(hits, hits[1:]) if a.score == b.score]
+    assert ties and all(first < second for first, second in ties)
+    assert [h.id for h in hits] == [h.id for h in indexes[engine].search("技术规程", limit=20).hits]
 
 
 @pytest.mark.parametrize("text,filters", FILTERED)

@@ -15,7 +15,7 @@ from kb import numbers
 from kb.errors import IndexMissing
 from kb.records import Record
 from index.analysis import use_vocabulary
-from index.engine import Filters, Hit, KnowledgeIndex, SearchResult, by_count, empty_result
+from index.engine import TIE_WINDOW, Filters, Hit, KnowledgeIndex, SearchResult, by_count, empty_result, first_hits
 from index.fields import FACET_FIELDS, RECORD_TEXT_FIELDS, RECORDS
 from index.query import ParsedQuery
 from index.snippets import highlight, plain_snippet
@@ -114,12 +114,12 @@ class TantivyIndex(KnowledgeIndex):
 
     def _run(self, text, query, filters: Filters, limit, facets, matched_as, terms: set[str]) -> SearchResult:
         query = filtered(query, filter_query(self._schema, filters))
-        found = self._searcher.search(query, limit=limit, count=True)
+        found = self._searcher.search(query, limit=limit + TIE_WINDOW, count=True)
         if not found.count:
             return empty_result(text, matched_as, facets)
+        candidates = [(score, stored(RECORDS, self._searcher.doc(address))) for score, address in found.hits]
         hits = []
-        for score, address in found.hits:
-            doc = stored(RECORDS, self._searcher.doc(address))
+        for score, doc in first_hits(candidates, limit, lambda c: c[0], lambda c: c[1]["id"]):
             title, scope = doc.get("title", ""), doc.get("scope", "")
             snippet = highlight(title, terms, maxchars=120, surround=30) \
                 or highlight(scope, terms, maxchars=120, surround=30) or plain_snippet(scope[:120])

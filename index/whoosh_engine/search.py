@@ -13,7 +13,7 @@ from kb import numbers
 from kb.errors import IndexMissing
 from kb.records import Record
 from index.analysis import use_vocabulary
-from index.engine import Filters, Hit, KnowledgeIndex, SearchResult, by_count, empty_result
+from index.engine import TIE_WINDOW, Filters, Hit, KnowledgeIndex, SearchResult, by_count, empty_result, first_hits
 from index.fields import FACET_FIELDS, RECORD_TEXT_FIELDS, RECORDS
 from index.query import ParsedQuery
 from index.snippets import EmFormatter, plain_snippet
@@ -96,11 +96,11 @@ class WhooshIndex(KnowledgeIndex):
         allowed = self._filter_ids(filters)
         if allowed is not None and not allowed:  # Whoosh reads an empty filter as no filter
             return empty_result(text, matched_as, facets)
-        results = self._searcher.search(query, limit=limit, filter=allowed)
+        results = self._searcher.search(query, limit=limit + TIE_WINDOW, filter=allowed)
         results.fragmenter = ContextFragmenter(maxchars=120, surround=30)
         results.formatter = EmFormatter()
         hits = []
-        for hit in results[:limit]:
+        for hit in first_hits(results[:limit + TIE_WINDOW], limit, lambda h: h.score, lambda h: h["id"]):
             snippet = _highlight(hit, "title") or _highlight(hit, "scope") or plain_snippet(hit.get("scope", "")[:120])
             hits.append(Hit(id=hit["id"], number=hit["id"], title=hit.get("title", ""),
                             level=hit.get("level", ""), status=hit.get("status", ""),
