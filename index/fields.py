@@ -23,7 +23,7 @@ from kb.records import Record, effective_status
 from index.analysis import ANALYZER_VERSION
 from index.coverage_fields import coverage_document
 
-SCHEMA_VERSION = 6  # 3: coverage facts (index.coverage_fields); 4: clause ranking data (index/clause_rows.py) beside the clause index; 5: that data as mapped binary columns, float32 vectors (cold clause search, issue 17); 6: no index-time field boosts (Whoosh scored title words twice over)
+SCHEMA_VERSION = 7  # 3: coverage facts (index.coverage_fields); 4: clause ranking data (index/clause_rows.py) beside the clause index; 5: that data as mapped binary columns, float32 vectors (cold clause search, issue 17); 6: no index-time field boosts (Whoosh scored title words twice over); 7: Whoosh keeps field lengths as tantivy does
 VERSION = {"schema": SCHEMA_VERSION, "analyzer": ANALYZER_VERSION}
 
 RECORDS = "records"

@@ -4,9 +4,10 @@ from __future__ import annotations
 from whoosh.fields import ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
 
 from index.fields import CLAUSE_FIELDS, RECORD_FIELDS, Field, analyzer
-from index.whoosh_engine import speedups
+from index.whoosh_engine import scoring, speedups
 
 speedups.apply()
+scoring.apply()
 
 
 def whoosh_field(name: str, spec: Field):

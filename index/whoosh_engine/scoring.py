@@ -1,14 +1,46 @@
-"""The Whoosh engine's weighting: Whoosh's BM25F with the BM25 idf that tantivy (and Lucene)
-use, ln(1 + (N − n + 0.5) / (n + 0.5)), in place of Whoosh's log(N / (n + 1)) + 1, so that
-both engines give a document the same score (documents counted with deletions, as tantivy
-counts them)."""
+"""The Whoosh engine's weighting, made to give a document the score tantivy gives it:
+
+- the BM25 idf that tantivy (and Lucene) use, ln(1 + (N − n + 0.5) / (n + 0.5)), in place of
+  Whoosh's log(N / (n + 1)) + 1 (documents counted with deletions, as tantivy counts them);
+- a phrase scored by its own count (BM25Phrase);
+- a field's length kept in its one byte as tantivy keeps it (exact to 40 words, then 8 steps
+  each of 2, 4, 8 … words, rounded down), in place of Whoosh's coarser table: applied to
+  Whoosh's codec on import of index.whoosh_engine.schema, for writing and reading alike.
+"""
 from __future__ import annotations
 
+from bisect import bisect_right
 from math import log
 
 from whoosh.matching import WrappingMatcher
 from whoosh.query import Phrase
+from whoosh.codec import whoosh3
 from whoosh.scoring import BM25F, bm25
+
+
+def _field_norms() -> list[int]:
+    table, step = list(range(41)), 2
+    while len(table) < 256:
+        for _ in range(min(8, 256 - len(table))):
+            table.append(table[-1] + step)
+        step *= 2
+    return table
+
+
+FIELD_NORMS = _field_norms()  # byte → length (tantivy's fieldnorm table)
+
+
+def length_to_byte(length: int | None) -> int:
+    return bisect_right(FIELD_NORMS, length) - 1 if length else 0
+
+
+def byte_to_length(byte: int) -> int:
+    return FIELD_NORMS[byte]
+
+
+def apply() -> None:
+    whoosh3.length_to_byte = length_to_byte
+    whoosh3.byte_to_length = byte_to_length
 
 
 class BM25(BM25F):

@@ -40,7 +40,8 @@ from whoosh.columns import FixedBytesColumn
 from whoosh.filedb import compound
 from whoosh.filedb.structfile import BufferFile
 from whoosh.matching import ReadTooFar
-from whoosh.util.numeric import byte_to_length
+
+from index.whoosh_engine.scoring import FIELD_NORMS
 
 _applied = False
 
@@ -54,7 +55,7 @@ def _cached_reader(self, fieldname, column):
         return reader
 
 
-_LENGTHS = [byte_to_length(b) for b in range(256)]
+_LENGTHS = FIELD_NORMS  # byte → length (index.whoosh_engine.scoring)
 _NO_COLUMN = object()
 
 
