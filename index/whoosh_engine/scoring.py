@@ -12,9 +12,9 @@ from __future__ import annotations
 from bisect import bisect_right
 from math import log
 
+from whoosh.codec import whoosh3
 from whoosh.matching import WrappingMatcher
 from whoosh.query import Phrase
-from whoosh.codec import whoosh3
 from whoosh.scoring import BM25F, bm25
 
 
