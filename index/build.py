@@ -57,9 +57,9 @@ class WriterSettings:
     One process: with two cores shared, Whoosh's pickling parent plus two workers lose to
     one process; `kb index rebuild --procs 2` helps with an idle second core. A 64 MB pool
     kept a 300,000-record build at 875 MB before coverage facts were indexed (1,303 MB at 256)
-    at the same speed within noise (701 vs 727 docs/s); with them it peaks at 1,368 MB
-    (2026-12-02). 512 MB was ~5 % faster at 30,000–50,000 records.
-    One process also keeps the index layout, hence the order of equal-score hits, the same.
+    at the same speed within noise (701 vs 727 docs/s); with them it peaks at 1,239 MB (both
+    engines: the corpus and its classification, 2026-12-02). 512 MB was ~5 % faster at
+    30,000–50,000 records. (Equal-score hits are ordered by number, whatever the layout.)
     tantivy takes `procs` as its indexing threads and `limitmb` as each thread's heap."""
 
     procs: int = 1
