@@ -6,6 +6,8 @@
 - a field's length kept in its one byte as tantivy keeps it (exact to 40 words, then 8 steps
   each of 2, 4, 8 … words, rounded down), in place of Whoosh's coarser table: applied to
   Whoosh's codec on import of index.whoosh_engine.schema, for writing and reading alike.
+  It is process-wide: another Whoosh index read in the same process (bench/run's stock
+  baseline) has its length bytes read with this table too; the bench compares its speed only.
 """
 from __future__ import annotations
 
